@@ -1,0 +1,40 @@
+# Mashhad e-City Marketplace. `make demo` runs it with demo data; `make test` runs the checks.
+# With DATABASE_URL / REDIS_URL unset, both start embedded PostgreSQL and Redis (marketplace/devservices.py).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN := $(PY) -m marketplace.devservices run --
+STAMP := $(VENV)/.installed-$(shell cksum requirements/lock.txt | cut -d' ' -f1)
+export PYTHONWARNINGS ?= ignore::UserWarning:platformdirs.api
+
+.PHONY: install demo test lint check pytest bench clean-var
+
+install: $(STAMP)
+
+$(STAMP): requirements/lock.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: install
+	$(RUN) bash scripts/demo.sh
+
+test: install
+	$(RUN) $(MAKE) --no-print-directory check pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Needs DATABASE_URL and REDIS_URL (make test provides them).
+check: lint
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean-var:
+	rm -rf var/postgres var/redis

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs inside marketplace.devservices (DATABASE_URL and REDIS_URL are set): migrate, load the
+# demo data, then web + worker + beat under honcho until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${PORT:-8000}"
+export PORT DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-marketplace.settings.local}"
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py load_demo
+printf '\n  Mashhad e-City Marketplace: http://127.0.0.1:%s/   (dashboard /dashboard/, admin /admin/)\n\n' "$PORT"
+exec .venv/bin/honcho start -f Procfile

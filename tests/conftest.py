@@ -1,0 +1,56 @@
+"""Shared fixtures: PostgreSQL through pytest-django, the real Redis, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+        raise pytest.UsageError(
+            "DATABASE_URL and REDIS_URL must be set: run `make test`, which starts embedded "
+            "PostgreSQL and Redis when they are not"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Each test starts with an empty cache namespace in the real Redis."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def celery_worker(django_db_blocker):
+    """A real Celery worker (threads of this process) consuming from the real Redis broker.
+
+    Started and stopped per test, so a test without it has no worker. Tests whose tasks read rows
+    must use ``transactional_db`` so the worker's connection sees committed data.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from marketplace.celery import app
+
+    with django_db_blocker.unblock(), start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+    ) as worker:
+        yield worker
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium; skipped with a reason where absent, a failure in CI."""
+    path = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Debian chromium at /usr/bin/chromium for browser tests")
+        pytest.skip("Debian chromium is not installed (apt-get install chromium); browser test skipped")
+    return path

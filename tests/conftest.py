@@ -36,9 +36,12 @@ def celery_worker(django_db_blocker):
 
     from marketplace.celery import app
 
-    with django_db_blocker.unblock(), start_worker(
-        app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
-    ) as worker:
+    with (
+        django_db_blocker.unblock(),
+        start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+        ) as worker,
+    ):
         yield worker
 
 
@@ -52,5 +55,7 @@ def chromium_path() -> str:
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("CI must have Debian chromium at /usr/bin/chromium for browser tests")
-        pytest.skip("Debian chromium is not installed (apt-get install chromium); browser test skipped")
+        pytest.skip(
+            "Debian chromium is not installed (apt-get install chromium); browser test skipped"
+        )
     return path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from oscar.defaults import *  # noqa: F403  (Oscar's documented way to take its defaults)
+from oscar.defaults import *
 
 from marketplace.env import BASE_DIR, database_config, env, redis_url
 
@@ -29,7 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
-    "oscar.apps.checkout.apps.CheckoutConfig",
+    # Forked (no models): one order per merchant through purchases.services.
+    "marketplace.oscar_apps.checkout.apps.CheckoutConfig",
     "oscar.apps.address.apps.AddressConfig",
     "oscar.apps.shipping.apps.ShippingConfig",
     # Forked to own migrations for translated columns (see marketplace/oscar_apps/README.md).
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "merchants",
     "payments",
     "customs",
+    "purchases",
 ]
 
 SITE_ID = 1
@@ -182,6 +184,16 @@ OSCAR_SLUG_ALLOW_UNICODE = True
 OSCAR_EAGER_ALERTS = False
 OSCAR_THUMBNAILER = "oscar.core.thumbnails.SorlThumbnail"
 
+# Per-merchant delivery charges in minor units of OSCAR_DEFAULT_CURRENCY (purchases.shipping).
+MARKETPLACE_SHIPPING = {
+    "domestic_country": "IR",
+    "domestic_per_merchant_minor": env.int("SHIPPING_DOMESTIC_MINOR", default=600_000),
+    "domestic_free_from_minor": env.int("SHIPPING_DOMESTIC_FREE_FROM_MINOR", default=50_000_000),
+    "international_base_minor": env.int("SHIPPING_INTERNATIONAL_BASE_MINOR", default=4_000_000),
+    "international_per_kg_minor": env.int("SHIPPING_INTERNATIONAL_PER_KG_MINOR", default=1_500_000),
+    "default_weight_grams": 500,
+}
+
 # Catalogue, category and search pages are served from PostgreSQL (marketplace.oscar_apps.search);
 # haystack stays installed only because Oscar imports it, with nothing indexed.
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
@@ -204,7 +216,9 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "stock-alerts": {"task": "core.stock_alerts_send", "schedule": 60 * 60},
+}
 
 LOGGING = {
     "version": 1,

@@ -2,17 +2,19 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from marketplace.settings.base import *  # noqa: F403
+from marketplace.settings.base import *
 
 DEBUG = False
-if not SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F405
-    raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters")
-if not env.list("ALLOWED_HOSTS", default=[]):  # noqa: F405
+if not SECRET_KEY or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random string of at least 50 characters"
+    )
+if not env.list("ALLOWED_HOSTS", default=[]):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)  # noqa: F405
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)  # noqa: F405
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -23,4 +25,4 @@ OSCAR_BASKET_COOKIE_SECURE = True
 OSCAR_RECENTLY_VIEWED_COOKIE_SECURE = True
 OSCAR_URL_SCHEMA = "https"
 X_FRAME_OPTIONS = "DENY"
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")  # noqa: F405
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -1,14 +1,12 @@
 """Test settings: the same PostgreSQL and Redis as everywhere, faster hashing, local mail."""
 
-from marketplace.settings.base import *  # noqa: F403
+from marketplace.settings.base import *
 
 DEBUG = False
 SECRET_KEY = "test-only-not-a-secret"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 # Each test run gets its own cache namespace so parallel runs never read each other's keys.
-CACHES["default"]["KEY_PREFIX"] = f"test-{env.str('PYTEST_XDIST_WORKER', default='main')}"  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = f"test-{env.str('PYTEST_XDIST_WORKER', default='main')}"
 CELERY_TASK_ALWAYS_EAGER = False

@@ -1,7 +1,6 @@
 """Tests for the money kernel: pure Python, no database."""
 
 # Persian digits and separators in expected strings are the point of those tests, not look-alikes.
-# ruff: noqa: RUF001
 
 from decimal import Decimal
 from fractions import Fraction

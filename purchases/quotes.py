@@ -1,0 +1,143 @@
+"""What a basket costs, split per merchant, in integer minor units.
+
+Pure computation over an Oscar basket (with its offers applied): no writes. Checkout places orders
+from a quote, and payment charges the quote's total, so both see the same figures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+from marketplace.core.money import allocate_minor, currency_exponent, to_minor
+from purchases.shipping import group_lines_by_partner, merchant_shipping_minor
+
+# Oscar's per-line offer discounts are Decimals that may carry fractions of a minor unit; scaled
+# by this factor they become the integer weights of the largest-remainder split.
+_WEIGHT_SCALE = Decimal(10**6)
+
+
+@dataclass(frozen=True)
+class LineQuote:
+    basket_line: Any
+    before_minor: int
+    discount_minor: int
+
+    @property
+    def after_minor(self) -> int:
+        return self.before_minor - self.discount_minor
+
+
+@dataclass(frozen=True)
+class MerchantQuote:
+    partner: Any
+    lines: tuple[LineQuote, ...]
+    shipping_minor: int
+    discounts_by_offer: dict[int, int]
+
+    @property
+    def subtotal_minor(self) -> int:
+        return sum(line.before_minor for line in self.lines)
+
+    @property
+    def discount_minor(self) -> int:
+        return sum(line.discount_minor for line in self.lines)
+
+    @property
+    def total_minor(self) -> int:
+        return self.subtotal_minor - self.discount_minor + self.shipping_minor
+
+
+@dataclass(frozen=True)
+class PurchaseQuote:
+    currency: str
+    merchants: tuple[MerchantQuote, ...]
+
+    @property
+    def subtotal_minor(self) -> int:
+        return sum(m.subtotal_minor for m in self.merchants)
+
+    @property
+    def discount_minor(self) -> int:
+        return sum(m.discount_minor for m in self.merchants)
+
+    @property
+    def shipping_minor(self) -> int:
+        return sum(m.shipping_minor for m in self.merchants)
+
+    @property
+    def total_minor(self) -> int:
+        return sum(m.total_minor for m in self.merchants)
+
+
+def _discount_minor(amount: Decimal, currency: str) -> int:
+    """An offer's discount in whole minor units, rounded down (never more than Oscar computed)."""
+    quantum = Decimal(1).scaleb(-currency_exponent(currency))
+    return to_minor(Decimal(amount).quantize(quantum, rounding=ROUND_DOWN), currency)
+
+
+def purchase_quote_build(*, basket: Any, country_code: str | None) -> PurchaseQuote:
+    """Split ``basket`` into merchant parts with their lines, discounts and shipping.
+
+    Every line-level offer discount of the basket is rounded down to a whole minor unit and then
+    spread over the lines it touched by largest remainder (weights: Oscar's own per-line amounts),
+    so the merchant parts always sum to the purchase total exactly. Raises ValueError for an
+    empty basket.
+    """
+    lines = list(basket.all_lines())
+    if not lines:
+        raise ValueError("an empty basket has no quote")
+    currency = basket.currency
+    before = {line.pk: to_minor(line.line_price_incl_tax, currency) for line in lines}
+    discount: dict[int, int] = defaultdict(int)
+    by_offer: dict[tuple[int, int], int] = defaultdict(int)  # (line pk, offer id) -> minor
+
+    for application in basket.offer_applications:
+        result = application["result"]
+        if result.affects_shipping or result.affects_post_order:
+            continue
+        offer = application["offer"]
+        total = _discount_minor(application["discount"], currency)
+        if total <= 0:
+            continue
+        weights = [
+            int(
+                sum(
+                    (d.amount for d in line.discounts if d.offer and d.offer.pk == offer.pk),
+                    Decimal(0),
+                )
+                * _WEIGHT_SCALE
+            )
+            for line in lines
+        ]
+        if sum(weights) <= 0:
+            weights = [before[line.pk] for line in lines]
+        for line, share in zip(lines, allocate_minor(total, weights), strict=True):
+            discount[line.pk] += share
+            by_offer[(line.pk, offer.pk)] += share
+
+    merchants = []
+    for partner, group in group_lines_by_partner(lines):
+        quotes = []
+        for line in group:
+            if discount[line.pk] > before[line.pk]:
+                raise ValueError(f"basket line {line.pk}: discount exceeds the line price")
+            quotes.append(LineQuote(line, before[line.pk], discount[line.pk]))
+        subtotal = sum(q.before_minor for q in quotes)
+        offers: dict[int, int] = defaultdict(int)
+        for (line_pk, offer_pk), amount in by_offer.items():
+            if any(line.pk == line_pk for line in group):
+                offers[offer_pk] += amount
+        merchants.append(
+            MerchantQuote(
+                partner=partner,
+                lines=tuple(quotes),
+                shipping_minor=merchant_shipping_minor(
+                    lines=group, country_code=country_code, subtotal_minor=subtotal
+                ),
+                discounts_by_offer=dict(offers),
+            )
+        )
+    return PurchaseQuote(currency=currency, merchants=tuple(merchants))

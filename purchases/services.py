@@ -1,0 +1,189 @@
+"""Placing a purchase: one Oscar order per merchant, stock allocated under row locks."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from oscar.apps.order.signals import order_placed
+from oscar.core import prices
+from oscar.core.loading import get_class, get_model
+
+from marketplace.core.money import from_minor
+from marketplace.core.tasks import enqueue_on_commit
+from purchases.exceptions import AlreadyPlaced, MerchantUnavailable, OutOfStock, PurchaseError
+from purchases.models import MerchantOrder, Purchase
+from purchases.quotes import PurchaseQuote, purchase_quote_build
+
+logger = logging.getLogger(__name__)
+
+OrderCreator = get_class("order.utils", "OrderCreator")
+OrderDiscount = get_model("order", "OrderDiscount")
+StockRecord = get_model("partner", "StockRecord")
+
+TRADING = "approved"
+
+
+def _money(amount_minor: int, currency: str) -> prices.Price:
+    amount = from_minor(amount_minor, currency)
+    return prices.Price(currency=currency, excl_tax=amount, incl_tax=amount)
+
+
+def _lock_and_allocate_stock(quote: PurchaseQuote) -> None:
+    """Lock every stock record of the basket (in primary-key order, so concurrent checkouts cannot
+    deadlock), refuse lines whose merchant is not trading or whose stock is short, then allocate.
+
+    Raises OutOfStock or MerchantUnavailable; the caller's transaction then writes nothing.
+    """
+    wanted: dict[int, int] = {}
+    titles: dict[int, str] = {}
+    tracked: set[int] = set()
+    for merchant in quote.merchants:
+        for line in merchant.lines:
+            basket_line = line.basket_line
+            pk = basket_line.stockrecord_id
+            wanted[pk] = wanted.get(pk, 0) + basket_line.quantity
+            titles[pk] = basket_line.product.get_title()
+            if basket_line.product.get_product_class().track_stock:
+                tracked.add(pk)
+    records = (
+        StockRecord.objects.select_for_update(of=("self",))
+        .select_related("partner__merchant")
+        .filter(pk__in=wanted)
+        .order_by("pk")
+    )
+    for record in records:
+        merchant = getattr(record.partner, "merchant", None)
+        if merchant is not None and merchant.status != TRADING:
+            raise MerchantUnavailable(titles[record.pk])
+        if record.pk not in tracked:
+            continue
+        available = (record.num_in_stock or 0) - (record.num_allocated or 0)
+        if wanted[record.pk] > available:
+            raise OutOfStock(titles[record.pk], max(available, 0))
+    for pk in sorted(tracked):
+        StockRecord.objects.filter(pk=pk).update(
+            num_allocated=Coalesce(F("num_allocated"), 0) + wanted[pk]
+        )
+
+
+def purchase_place(
+    *,
+    basket: Any,
+    number: str,
+    user: Any,
+    guest_email: str,
+    shipping_address: Any,
+    billing_address: Any,
+    shipping_method: Any,
+    status: str | None = None,
+    request: Any = None,
+) -> Purchase:
+    """Place ``basket`` as one purchase with one Oscar order per merchant, in one transaction.
+
+    Orders are numbered ``<number>-<n>`` in the order the buyer added the merchants' goods; each
+    gets its own copy of the shipping address, its own shipping charge and its share of every
+    discount (largest remainder, so the parts sum to the purchase total). Stock is allocated under
+    row locks. Queues the buyer's single confirmation email on commit.
+
+    Raises AlreadyPlaced (the basket has a purchase), OutOfStock, MerchantUnavailable or
+    ValueError (voucher no longer available); nothing is written then. Not idempotent by itself:
+    the basket's one-to-one purchase makes a second placement fail instead of duplicating.
+    """
+    country = getattr(shipping_address, "country_id", None) if shipping_address else None
+    quote = purchase_quote_build(basket=basket, country_code=country)
+    currency = quote.currency
+    creator = OrderCreator()
+    with transaction.atomic():
+        existing = Purchase.objects.select_for_update().filter(basket=basket).first()
+        if existing is not None:
+            raise AlreadyPlaced(existing.number)
+        _lock_and_allocate_stock(quote)
+        for voucher in basket.vouchers.select_for_update():
+            available, message = voucher.is_available_to_user(user=user)
+            if voucher.is_active() and not available:
+                raise PurchaseError(message)
+
+        purchase = Purchase.objects.create(
+            number=number,
+            basket=basket,
+            user=user if user is not None and user.is_authenticated else None,
+            guest_email=guest_email or "",
+            currency=currency,
+            subtotal_minor=quote.subtotal_minor,
+            discount_minor=quote.discount_minor,
+            shipping_minor=quote.shipping_minor,
+            total_minor=quote.total_minor,
+        )
+        applications = {
+            application["offer"].pk: application
+            for application in basket.offer_applications
+            if not application["result"].affects_shipping
+        }
+        orders = []
+        for sequence, part in enumerate(quote.merchants, start=1):
+            address = None
+            if shipping_address is not None:
+                address = copy.copy(shipping_address)
+                address.pk = address.id = None
+                address.save()
+            order = creator.create_order_model(
+                user,
+                basket,
+                address,
+                shipping_method,
+                _money(part.shipping_minor, currency),
+                billing_address,
+                _money(part.total_minor, currency),
+                f"{number}-{sequence}",
+                status,
+                request,
+            )
+            if sequence == 1:
+                # Deferred benefits (post-order actions) run once per purchase, on its first order.
+                for application in applications.values():
+                    application["message"] = application["offer"].apply_deferred_benefit(
+                        basket, order, application
+                    )
+                    if application["result"].affects_post_order:
+                        creator.create_discount_model(order, application)
+            for offer_pk, amount in part.discounts_by_offer.items():
+                application = dict(applications[offer_pk])
+                application["discount"] = from_minor(amount, currency)
+                creator.create_discount_model(order, application)
+            for line in part.lines:
+                after = from_minor(line.after_minor, currency)
+                creator.create_line_models(
+                    order,
+                    line.basket_line,
+                    extra_line_fields={"line_price_incl_tax": after, "line_price_excl_tax": after},
+                )
+            MerchantOrder.objects.create(
+                purchase=purchase,
+                order=order,
+                partner=part.partner,
+                sequence=sequence,
+                subtotal_minor=part.subtotal_minor,
+                discount_minor=part.discount_minor,
+                shipping_minor=part.shipping_minor,
+                total_minor=part.total_minor,
+            )
+            orders.append(order)
+        # Offer and voucher usage is counted once per purchase, not once per merchant order.
+        for application in applications.values():
+            creator.record_discount(application)
+        for voucher in basket.vouchers.all():
+            creator.record_voucher_usage(orders[0], voucher, user)
+
+        from purchases.tasks import purchase_confirmation_send
+
+        enqueue_on_commit(purchase_confirmation_send, purchase.pk)
+
+    for order in orders:
+        order_placed.send(sender=creator, order=order, user=user)
+    logger.info("purchase %s placed as %d merchant orders", number, len(orders))
+    return purchase

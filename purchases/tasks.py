@@ -1,0 +1,44 @@
+"""Background work of purchases."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from purchases.models import Purchase
+from purchases.selectors import purchase_with_parts
+
+
+@shared_task(
+    name="purchases.confirmation_send",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def purchase_confirmation_send(purchase_id: int) -> None:
+    """Email the buyer one confirmation for the whole purchase, listing each merchant's part.
+
+    Idempotent: the purchase records when it was sent, and a second run returns early. Retries
+    mail-server connection errors with backoff.
+    """
+    purchase = purchase_with_parts(purchase_id=purchase_id)
+    if purchase.confirmation_sent_at is not None or not purchase.email:
+        return
+    context = {"purchase": purchase, "parts": list(purchase.merchant_orders.all())}
+    with translation.override(None):
+        subject = render_to_string("purchases/email/confirmation_subject.txt", context).strip()
+        body = render_to_string("purchases/email/confirmation_body.txt", context)
+        html = render_to_string("purchases/email/confirmation_body.html", context)
+    with transaction.atomic():
+        claimed = Purchase.objects.filter(pk=purchase.pk, confirmation_sent_at__isnull=True).update(
+            confirmation_sent_at=timezone.now()
+        )
+        if not claimed:
+            return
+        message = EmailMultiAlternatives(subject=subject, body=body, to=[purchase.email])
+        message.attach_alternative(html, "text/html")
+        message.send()

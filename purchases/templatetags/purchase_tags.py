@@ -1,0 +1,25 @@
+"""Money formatting for templates: integer minor units or Oscar's Decimals, in the active locale."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils import translation
+
+from marketplace.core.money import Money, format_money, to_minor
+
+register = template.Library()
+
+
+@register.filter
+def money_minor(amount_minor: int, currency: str) -> str:
+    """``{{ part.total_minor|money_minor:purchase.currency }}``"""
+    locale = translation.to_locale(translation.get_language() or "en")
+    return format_money(Money(int(amount_minor), currency), locale)
+
+
+@register.filter
+def minor_money(amount: Decimal, currency: str) -> str:
+    """An Oscar Decimal amount, formatted like ``money_minor``."""
+    return money_minor(to_minor(amount, currency), currency)

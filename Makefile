@@ -8,7 +8,7 @@ RUN := $(PY) -m marketplace.devservices run --
 STAMP := $(VENV)/.installed-$(shell cksum requirements/lock.txt | cut -d' ' -f1)
 export PYTHONWARNINGS ?= ignore::UserWarning:platformdirs.api
 
-.PHONY: install demo test lint check pytest bench clean-var
+.PHONY: install demo test lint check pytest bench bench-import clean-var
 
 install: $(STAMP)
 
@@ -35,6 +35,10 @@ check: lint
 
 pytest:
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Catalogue import speed (10,000 rows by default): make bench-import BENCH_ARGS="--rows 20000 --format xlsx"
+bench-import: install
+	$(RUN) $(PY) benchmarks/bench_import.py $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var/postgres var/redis

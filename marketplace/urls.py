@@ -10,7 +10,11 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("merchants/", include("merchants.urls")),
 ]
+urlpatterns += [path("dashboard/imports/", include("catalogue_imports.urls"))]
+urlpatterns += [path("dashboard/merchant/", include("merchants.dashboard.urls"))]
+urlpatterns += [path("payments/", include("payments.urls"))]
 urlpatterns += [path("", include(apps.get_app_config("oscar").urls[0]))]
 
 if settings.DEBUG:

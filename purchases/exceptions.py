@@ -28,3 +28,13 @@ class AlreadyPlaced(PurchaseError):
     def __init__(self, number: str) -> None:
         self.number = number
         super().__init__(f"This basket was already placed as purchase {number}.")
+
+
+class MissingCustomsData(PurchaseError):
+    def __init__(self, product_title: str, country_code: str) -> None:
+        self.product_title = product_title
+        self.country_code = country_code
+        super().__init__(
+            f"{product_title!r} cannot be shipped to {country_code} yet: its merchant has not given "
+            "its customs data (HS code, origin, weight)."
+        )

@@ -6,6 +6,7 @@ import copy
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -15,7 +16,13 @@ from oscar.core.loading import get_class, get_model
 
 from marketplace.core.money import from_minor
 from marketplace.core.tasks import enqueue_on_commit
-from purchases.exceptions import AlreadyPlaced, MerchantUnavailable, OutOfStock, PurchaseError
+from purchases.exceptions import (
+    AlreadyPlaced,
+    MerchantUnavailable,
+    MissingCustomsData,
+    OutOfStock,
+    PurchaseError,
+)
 from purchases.models import MerchantOrder, Purchase
 from purchases.quotes import PurchaseQuote, purchase_quote_build
 
@@ -71,6 +78,17 @@ def _lock_and_allocate_stock(quote: PurchaseQuote) -> None:
         )
 
 
+def _require_customs_data(quote: PurchaseQuote, country_code: str | None) -> None:
+    """Goods leaving the country need an HS code, origin and weight; refuse those without."""
+    if country_code in (None, settings.MARKETPLACE_SHIPPING["domestic_country"]):
+        return
+    for merchant in quote.merchants:
+        for line in merchant.lines:
+            product = line.basket_line.product
+            if getattr(product, "customs_info", None) is None:
+                raise MissingCustomsData(product.get_title(), country_code)
+
+
 def purchase_place(
     *,
     basket: Any,
@@ -90,12 +108,14 @@ def purchase_place(
     discount (largest remainder, so the parts sum to the purchase total). Stock is allocated under
     row locks. Queues the buyer's single confirmation email on commit.
 
-    Raises AlreadyPlaced (the basket has a purchase), OutOfStock, MerchantUnavailable or
-    ValueError (voucher no longer available); nothing is written then. Not idempotent by itself:
+    Raises AlreadyPlaced (the basket has a purchase), OutOfStock, MerchantUnavailable,
+    MissingCustomsData (a foreign address and a product without HS code, origin and weight) or
+    PurchaseError (voucher no longer available); nothing is written then. Not idempotent by itself:
     the basket's one-to-one purchase makes a second placement fail instead of duplicating.
     """
     country = getattr(shipping_address, "country_id", None) if shipping_address else None
     quote = purchase_quote_build(basket=basket, country_code=country)
+    _require_customs_data(quote, country)
     currency = quote.currency
     creator = OrderCreator()
     with transaction.atomic():
@@ -142,6 +162,7 @@ def purchase_place(
                 f"{number}-{sequence}",
                 status,
                 request,
+                **({} if purchase.user_id else {"guest_email": purchase.guest_email}),
             )
             if sequence == 1:
                 # Deferred benefits (post-order actions) run once per purchase, on its first order.

@@ -59,3 +59,11 @@ def chromium_path() -> str:
             "Debian chromium is not installed (apt-get install chromium); browser test skipped"
         )
     return path
+
+
+@pytest.fixture
+def hs_codes(db):
+    """The HS 2022 nomenclature (loaded by migration; reloaded if a transactional test emptied it)."""
+    from tests.customs.factories import hs_codes_ensure
+
+    hs_codes_ensure()

@@ -25,6 +25,7 @@ from django.db.models import Q
 MERCHANT_STAFF: Final = "Merchant staff"
 CUSTOMS_OFFICER: Final = "Customs officers"
 MUNICIPAL_FINANCE: Final = "Municipal finance"
+MUNICIPAL_STAFF: Final = "Municipal staff"
 
 #: Permissions of each group, as "app_label.codename".
 ROLE_PERMISSIONS: Final[dict[str, tuple[str, ...]]] = {
@@ -43,6 +44,13 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[str, ...]]] = {
         "merchants.view_merchant",
         "partner.view_partner",
         "partner.view_stockrecord",
+    ),
+    # Review merchant applications (approve, reject, ask for changes) and suspend or reinstate
+    # merchants, on /merchants/review/ (merchants.services).
+    MUNICIPAL_STAFF: (
+        "merchants.review_merchantapplication",
+        "merchants.view_merchantapplication",
+        "merchants.view_merchant",
     ),
 }
 

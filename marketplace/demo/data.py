@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-from marketplace.core.roles import CUSTOMS_OFFICER, MERCHANT_STAFF, MUNICIPAL_FINANCE
+from marketplace.core.roles import (
+    CUSTOMS_OFFICER,
+    MERCHANT_STAFF,
+    MUNICIPAL_FINANCE,
+    MUNICIPAL_STAFF,
+)
 
 SITE_DOMAIN: Final = "127.0.0.1:8000"
 SITE_NAME: Final = "Mashhad e-City Marketplace"
@@ -1273,6 +1278,7 @@ class DemoUser(NamedTuple):
     is_staff: bool
     is_superuser: bool
     merchant: str | None  # DemoMerchant.slug whose partner this user works for
+    extra_groups: tuple[str, ...] = ()  # further marketplace.core.roles groups
 
 
 # fmt: off
@@ -1297,7 +1303,7 @@ USERS: Final[tuple[DemoUser, ...]] = (
     ),
     DemoUser(
         "Municipal finance", "finance@demo.mashhad.example", "Ali", "Rezaei",
-        MUNICIPAL_FINANCE, True, False, None,
+        MUNICIPAL_FINANCE, True, False, None, (MUNICIPAL_STAFF,),
     ),
     DemoUser(
         "Platform admin", "admin@demo.mashhad.example", "Sara", "Tehrani",

@@ -334,9 +334,8 @@ def _products_load(
 
 
 def _users_load(result: DemoLoadResult, *, password: str, partners: dict[str, Any]) -> None:
-    groups = {
-        g.name: g for g in Group.objects.filter(name__in={u.group for u in data.USERS if u.group})
-    }
+    names = {name for u in data.USERS for name in (u.group, *u.extra_groups) if name}
+    groups = {g.name: g for g in Group.objects.filter(name__in=names)}
     users = {u.email: u for u in User.objects.filter(email__in=[u.email for u in data.USERS])}
     for spec in data.USERS:
         values = {
@@ -362,7 +361,7 @@ def _users_load(result: DemoLoadResult, *, password: str, partners: dict[str, An
                 user.save(update_fields=changed)
             outcome = UPDATED if changed else UNCHANGED
 
-        wanted_groups = {groups[spec.group].pk} if spec.group else set()
+        wanted_groups = {groups[name].pk for name in (spec.group, *spec.extra_groups) if name}
         if set(user.groups.values_list("pk", flat=True)) != wanted_groups:
             user.groups.set(wanted_groups)
             outcome = outcome if outcome == CREATED else UPDATED

@@ -37,7 +37,8 @@ INSTALLED_APPS = [
     "marketplace.oscar_apps.catalogue.apps.CatalogueConfig",
     "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
     "oscar.apps.communication.apps.CommunicationConfig",
-    "oscar.apps.partner.apps.PartnerConfig",
+    # Forked (no models of its own): strategy.py sells only from trading merchants.
+    "marketplace.oscar_apps.partner.apps.PartnerConfig",
     "oscar.apps.basket.apps.BasketConfig",
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
@@ -47,11 +48,13 @@ INSTALLED_APPS = [
     "marketplace.oscar_apps.search.apps.SearchConfig",
     "oscar.apps.voucher.apps.VoucherConfig",
     "oscar.apps.wishlists.apps.WishlistsConfig",
-    "oscar.apps.dashboard.apps.DashboardConfig",
+    # Forked (no models): dashboard closed to all but superusers and merchant staff; the
+    # orders and catalogue forks scope merchant staff to their own (marketplace/oscar_apps/README.md).
+    "marketplace.oscar_apps.dashboard.apps.DashboardConfig",
     "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
     "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
-    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
-    "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
+    "marketplace.oscar_apps.dashboard.orders.apps.OrdersDashboardConfig",
+    "marketplace.oscar_apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
     "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
     "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
     "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
@@ -72,6 +75,7 @@ INSTALLED_APPS = [
     "merchants",
     "payments",
     "customs",
+    "catalogue_imports",
     "purchases",
 ]
 
@@ -161,6 +165,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -194,6 +199,20 @@ MARKETPLACE_SHIPPING = {
     "default_weight_grams": 500,
 }
 
+# --- Payments (payments/) -------------------------------------------------------------------
+# The gateway: "sandbox" (offline, Stripe's test cards) or "stripe"; empty = Stripe when
+# STRIPE_SECRET_KEY is set, else the sandbox. No defaults for secrets.
+PAYMENTS_GATEWAY = env.str("PAYMENTS_GATEWAY", default="")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Where the Stripe SDK sends requests; set to the local Stripe fake in development and tests.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Signs the sandbox's events; empty = derived from SECRET_KEY.
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="")
+# Payments still created or awaiting 3-D Secure after this are expired and their basket reopened.
+PAYMENT_AUTHORISATION_TTL_MINUTES = env.int("PAYMENT_AUTHORISATION_TTL_MINUTES", default=30)
+
 # Catalogue, category and search pages are served from PostgreSQL (marketplace.oscar_apps.search);
 # haystack stays installed only because Oscar imports it, with nothing indexed.
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
@@ -218,6 +237,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "stock-alerts": {"task": "core.stock_alerts_send", "schedule": 60 * 60},
+    # Money with no order: place or release (payments.services.payments_reconcile_orphans).
+    "payments-reconcile-orphans": {"task": "payments.reconcile_orphans", "schedule": 5 * 60},
+    # Abandoned 3-D Secure and unanswered authorisations: expire, reopen the basket.
+    "payments-expire-stale": {"task": "payments.expire_stale", "schedule": 5 * 60},
 }
 
 LOGGING = {

@@ -77,10 +77,15 @@ def test_guest_places_an_order_through_oscars_checkout(live_server, page, shot, 
     page.fill("#id_last_name", "Karimi")
     page.fill("#id_line1", "Imam Reza Street 12")
     page.fill("#id_line4", "Mashhad")
-    page.select_option("#id_country", "IR")
+    if page.locator("select#id_country").count():  # Oscar hides it when one country ships
+        page.select_option("select#id_country", "IR")
     shot("shipping-address")
     page.locator("form#new_shipping_address button[type=submit]").click()
     page.wait_for_url("**/checkout/payment-details/")
+    # the sandbox gateway's card that always succeeds
+    page.fill("#id_number", "4242 4242 4242 4242")
+    page.fill("#id_expiry", "12/39")
+    page.fill("#id_cvc", "123")
     page.locator("#view_preview").click()
     page.wait_for_url("**/checkout/preview/")
     shot("preview")

@@ -13,6 +13,13 @@ from marketplace import env as mkt_env
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _environ(**overrides: str) -> dict[str, str]:
+    """The test process's environment for a child process, without test-only switches."""
+    environ = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environ.update(overrides)
+    return environ
+
+
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
@@ -81,7 +88,7 @@ def test_unreachable_database_is_reported_by_name():
 
 
 def test_manage_py_prints_one_line_for_a_bad_database_url():
-    environ = dict(os.environ, DATABASE_URL="sqlite:///x.db")
+    environ = _environ(DATABASE_URL="sqlite:///x.db")
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -101,9 +108,7 @@ def test_manage_py_prints_one_line_for_a_bad_database_url():
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
-    environ = dict(
-        os.environ, DJANGO_SETTINGS_MODULE="marketplace.settings.production", SECRET_KEY=""
-    )
+    environ = _environ(DJANGO_SETTINGS_MODULE="marketplace.settings.production", SECRET_KEY="")
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -120,8 +125,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 
 def test_production_check_deploy_is_clean_with_the_required_environment():
-    environ = dict(
-        os.environ,
+    environ = _environ(
         DJANGO_SETTINGS_MODULE="marketplace.settings.production",
         SECRET_KEY="x" * 20 + "production-secret-for-the-check-only-0123456789",
         ALLOWED_HOSTS="market.mashhad.example",

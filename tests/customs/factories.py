@@ -2,12 +2,10 @@
 
 import importlib
 
-import factory
 from django.apps import apps
-from factory.django import DjangoModelFactory
-from oscar.core.loading import get_model
 
 from customs.models import HSCode
+from tests.search import factories as catalogue_factories
 
 _HS_MIGRATION = "customs.migrations.0002_load_hs_2022"
 
@@ -22,23 +20,6 @@ def hs_codes_ensure() -> None:
         importlib.import_module(_HS_MIGRATION).hs_codes_load(apps, None)
 
 
-class ProductClassFactory(DjangoModelFactory):
-    class Meta:
-        model = get_model("catalogue", "ProductClass")
-        django_get_or_create = ("slug",)
-
-    name = "Goods"
-    slug = "goods"
-    requires_shipping = True
-    track_stock = True
-
-
-class ProductFactory(DjangoModelFactory):
-    class Meta:
-        model = get_model("catalogue", "Product")
-
-    structure = "standalone"
-    upc = factory.Sequence(lambda n: f"TEST-{n:04d}")
-    title = factory.Sequence(lambda n: f"Test product {n}")
-    title_en = factory.SelfAttribute("title")
-    product_class = factory.SubFactory(ProductClassFactory)
+# Catalogue factories live with the catalogue's tests; re-exported for the customs tests.
+ProductClassFactory = catalogue_factories.ProductClassFactory
+ProductFactory = catalogue_factories.ProductFactory

@@ -14,7 +14,12 @@ from oscar.core.loading import get_model
 
 from customs.models import HSCode, ProductCustomsInfo
 from marketplace.core.money import from_minor
-from marketplace.core.roles import CUSTOMS_OFFICER, MERCHANT_STAFF, MUNICIPAL_FINANCE
+from marketplace.core.roles import (
+    CUSTOMS_OFFICER,
+    MERCHANT_STAFF,
+    MUNICIPAL_FINANCE,
+    MUNICIPAL_STAFF,
+)
 from marketplace.demo import data
 from merchants.models import Merchant, MerchantStatus
 
@@ -212,7 +217,8 @@ def test_one_user_per_role_in_the_right_group(demo_first_run):
     assert list(staff.partners.values_list("code", flat=True)) == ["novin-saffron"]
 
     assert groups_of("customs@demo.mashhad.example") == {CUSTOMS_OFFICER}
-    assert groups_of("finance@demo.mashhad.example") == {MUNICIPAL_FINANCE}
+    # municipal finance staff also review merchant applications in the demo
+    assert groups_of("finance@demo.mashhad.example") == {MUNICIPAL_FINANCE, MUNICIPAL_STAFF}
     admin = users["admin@demo.mashhad.example"]
     assert admin.is_superuser and admin.is_staff
 

@@ -17,7 +17,7 @@ from oscar.test.factories import (
 )
 
 from merchants.models import MerchantStatus
-from purchases.exceptions import AlreadyPlaced, MerchantUnavailable, OutOfStock
+from purchases.exceptions import AlreadyPlaced, MerchantUnavailable, MissingCustomsData, OutOfStock
 from purchases.models import MerchantOrder, Purchase
 from purchases.services import purchase_place
 from purchases.shipping import MerchantDelivery
@@ -74,7 +74,8 @@ def test_a_three_merchant_basket_becomes_one_purchase_and_three_numbered_orders(
     assert [p.order.total_incl_tax for p in parts] == [Decimal(p.total_minor) for p in parts]
     assert [p.order.shipping_incl_tax for p in parts] == [Decimal(domestic)] * 3
     assert purchase.total_minor == 45_000_000 + 3 * domestic == sum(p.total_minor for p in parts)
-    # each merchant order has its own copy of the address
+    # each merchant order has its own copy of the address, and knows the guest
+    assert {p.order.guest_email for p in parts} == {"pilgrim@example.com"}
     assert len({p.order.shipping_address_id for p in parts}) == 3
     # stock allocated from the right records
     assert sorted(
@@ -116,17 +117,9 @@ def test_a_discount_is_split_by_largest_remainder_so_parts_sum_to_the_total(
     assert [p.order.total_incl_tax for p in parts] == [Decimal(p.total_minor) for p in parts]
 
 
-def test_international_shipping_is_charged_per_merchant_by_weight(
-    three_merchants, make_goods, make_basket, address, settings
-):
-    rates = settings.MARKETPLACE_SHIPPING
-    products = [make_goods(m, 1_000_000) for m in three_merchants[:2]]
-    basket = make_basket([(products[0], 3), (products[1], 1)])
-    abroad = address()
-    abroad.country_id = "AF"
-    from oscar.core.loading import get_model as gm
-
-    gm("address", "Country").objects.create(
+@pytest.fixture
+def afghanistan(db):
+    return get_model("address", "Country").objects.create(
         iso_3166_1_a2="AF",
         iso_3166_1_a3="AFG",
         iso_3166_1_numeric="004",
@@ -135,14 +128,55 @@ def test_international_shipping_is_charged_per_merchant_by_weight(
         is_shipping_country=True,
     )
 
+
+def with_customs(product, grams):
+    from customs.services import product_customs_set
+
+    product_customs_set(
+        product=product,
+        hs_code="091020",
+        origin_country="IR",
+        net_weight_grams=grams,
+        customs_description="Saffron",
+    )
+    return product
+
+
+def test_international_shipping_is_charged_per_merchant_by_started_kilogram(
+    three_merchants, make_goods, make_basket, address, afghanistan, settings, hs_codes
+):
+    rates = settings.MARKETPLACE_SHIPPING
+    heavy = with_customs(make_goods(three_merchants[0], 1_000_000), grams=600)
+    light = with_customs(make_goods(three_merchants[1], 1_000_000), grams=250)
+    basket = make_basket([(heavy, 3), (light, 1)])
+    abroad = address()
+    abroad.country = afghanistan
+
     purchase = place(basket, abroad)
 
     parts = list(purchase.merchant_orders.order_by("sequence"))
-    # no customs data on these products: the default 500 g each; 1.5 kg -> 2 started kg, 0.5 kg -> 1
+    # 3 x 600 g = 1.8 kg -> 2 started kilograms; 250 g -> 1
     assert [p.shipping_minor for p in parts] == [
         rates["international_base_minor"] + 2 * rates["international_per_kg_minor"],
         rates["international_base_minor"] + 1 * rates["international_per_kg_minor"],
     ]
+
+
+def test_goods_without_customs_data_cannot_go_abroad_and_nothing_is_written(
+    three_merchants, make_goods, make_basket, address, afghanistan, hs_codes
+):
+    declared = with_customs(make_goods(three_merchants[0], 1_000_000), grams=600)
+    undeclared = make_goods(three_merchants[1], 1_000_000, title="Undeclared rug")
+    basket = make_basket([(declared, 1), (undeclared, 1)])
+    abroad = address()
+    abroad.country = afghanistan
+
+    with pytest.raises(MissingCustomsData) as excinfo:
+        place(basket, abroad)
+
+    assert excinfo.value.product_title == "Undeclared rug"
+    assert (Purchase.objects.count(), Order.objects.count()) == (0, 0)
+    assert StockRecord.objects.filter(num_allocated__gt=0).count() == 0
 
 
 def test_out_of_stock_places_nothing_and_allocates_nothing(

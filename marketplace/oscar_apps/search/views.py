@@ -7,7 +7,8 @@ names, redirects and the ``user_search`` signal; they drop facets.
 
 The reads live in the module-level functions (``product_list`` and the expressions it uses). A
 page costs the same number of queries whatever its size: a count, the page, and one prefetch each
-for stock records (with partner), images, public children and browsable categories.
+for stock records (with partner), images, public variants (plus their stock records when the page
+shows a parent product) and browsable categories.
 
 Search is PostgreSQL full-text search over every title translation, the UPC and every description
 translation, with the ``simple`` configuration (no stemming: Persian has no stemmer, and one
@@ -50,6 +51,8 @@ from modeltranslation.utils import build_localized_fieldname, resolution_order
 from modeltranslation.utils import get_language as get_content_language
 from oscar.apps.search.signals import user_search
 from oscar.core.loading import get_class, get_model
+
+from merchants.selectors import product_filter_trading
 
 SearchForm = get_class("search.forms", "SearchForm")
 BrowseCategoryForm = get_class("search.forms", "BrowseCategoryForm")
@@ -127,7 +130,8 @@ def product_list(
     so the paginator does not count again; otherwise nothing is read until the queryset is.
     Read-only.
     """
-    products = Product.objects.browsable()
+    # Goods of suspended (or not yet approved) merchants are not listed anywhere.
+    products = product_filter_trading(products=Product.objects.browsable())
     if category is not None:
         in_subtree = ProductCategory.objects.filter(
             product=OuterRef("pk"), category__in=Category.objects.get_tree(category)

@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from catalogue_imports.models import ImportJob, ImportJobEvent
+
+
+class ImportJobEventInline(admin.TabularInline):
+    model = ImportJobEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("from_status", "to_status", "actor", "message", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Read-only: jobs are created by uploads and changed only by the import service."""
+
+    list_display = (
+        "pk",
+        "merchant",
+        "original_filename",
+        "status",
+        "rows_total",
+        "rows_created",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_failed",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("merchant__slug", "merchant__name_en", "original_filename")
+    list_select_related = ("merchant",)
+    inlines = (ImportJobEventInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,13 @@
+"""Oscar's orders dashboard with merchant staff scoped to their own single-merchant orders.
+
+Overrides (see ``marketplace/oscar_apps/README.md``) the five views that call Oscar's
+``queryset_orders_for_user``, which lets partner staff see any order holding one of their lines
+together with every other merchant's lines (Oscar #2240). Ours delegate to
+``merchants.dashboard.selectors.dashboard_orders`` and ``dashboard_order_lines``.
+"""
+
+from oscar.apps.dashboard.orders import apps
+
+
+class OrdersDashboardConfig(apps.OrdersDashboardConfig):
+    name = "marketplace.oscar_apps.dashboard.orders"

@@ -1,0 +1,57 @@
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from oscar.apps.dashboard.orders import views
+
+from merchants.dashboard.selectors import dashboard_order_lines, dashboard_orders
+
+ShippingAddress = views.ShippingAddress
+
+
+def _orders_for(user) -> QuerySet:
+    """Oscar's ``queryset_orders_for_user`` (its joins and prefetches), narrowed by our rule."""
+    return dashboard_orders(user=user, queryset=views.queryset_orders_for_user(user))
+
+
+def _order_for_user_or_404(user, number):
+    return get_object_or_404(_orders_for(user), number=number)
+
+
+class OrderStatsView(views.OrderStatsView):
+    def get_stats(self, filters):
+        visible = dashboard_orders(user=self.request.user).values("pk")
+        return super().get_stats({**filters, "pk__in": visible})
+
+
+class OrderListView(views.OrderListView):
+    def dispatch(self, request, *args, **kwargs):
+        # Oscar's dispatch only sets base_queryset (from queryset_orders_for_user) before handing
+        # over; set ours and skip it. Listing, search, CSV and bulk status changes all read it.
+        self.base_queryset = _orders_for(request.user).order_by("-date_placed")
+        return super(views.OrderListView, self).dispatch(request, *args, **kwargs)
+
+
+class OrderDetailView(views.OrderDetailView):
+    def get_object(self, queryset=None):
+        return _order_for_user_or_404(self.request.user, self.kwargs["number"])
+
+    def get_order_lines(self):
+        """The lines shown and acted on (status changes, shipping and payment events)."""
+        return dashboard_order_lines(user=self.request.user, order=self.object)
+
+
+class LineDetailView(views.LineDetailView):
+    def get_object(self, queryset=None):
+        order = _order_for_user_or_404(self.request.user, self.kwargs["number"])
+        try:
+            return dashboard_order_lines(user=self.request.user, order=order).get(
+                pk=self.kwargs["line_id"]
+            )
+        except self.model.DoesNotExist as exc:
+            raise Http404 from exc
+
+
+class ShippingAddressUpdateView(views.ShippingAddressUpdateView):
+    def get_object(self, queryset=None):
+        order = _order_for_user_or_404(self.request.user, self.kwargs["number"])
+        return get_object_or_404(ShippingAddress, order=order)

@@ -67,3 +67,19 @@ def hs_codes(db):
     from tests.customs.factories import hs_codes_ensure
 
     hs_codes_ensure()
+
+
+@pytest.fixture
+def iran(db):
+    """Iran as a shipping country (the only one unless a test adds more)."""
+    from tests.shop import iran_ensure
+
+    return iran_ensure()
+
+
+@pytest.fixture
+def bazaar(iran):
+    """Three merchants, one product each (4.5M, 30M and 2M rials, five in stock)."""
+    from tests.shop import bazaar_create
+
+    return bazaar_create()

@@ -34,7 +34,7 @@ def _check_redis() -> None:
 def _check_celery() -> None:
     from marketplace.celery import app
 
-    replies = app.control.ping(timeout=CELERY_PING_TIMEOUT)
+    replies = app.control.ping(timeout=CELERY_PING_TIMEOUT, limit=1)
     if not replies:
         raise RuntimeError("no worker answered the ping")
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *
 
 from marketplace.env import BASE_DIR, database_config, env, redis_url
+from merchants.dashboard.nav_access import merchant_nav_access
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
@@ -188,6 +189,22 @@ OSCAR_SLUG_ALLOW_UNICODE = True
 # Stock alerts are sent by a periodic task, not inline with every stock write.
 OSCAR_EAGER_ALERTS = False
 OSCAR_THUMBNAILER = "oscar.core.thumbnails.SorlThumbnail"
+
+# Merchant staff's own pages in Oscar's dashboard menu.
+OSCAR_DASHBOARD_NAVIGATION = [
+    *OSCAR_DASHBOARD_NAVIGATION,
+    {
+        "label": _("Merchant"),
+        "icon": "fas fa-store",
+        "children": [
+            {
+                "label": _("Catalogue import"),
+                "url_name": "catalogue_imports:upload",
+                "access_fn": merchant_nav_access,
+            },
+        ],
+    },
+]
 
 # Per-merchant delivery charges in minor units of OSCAR_DEFAULT_CURRENCY (purchases.shipping).
 MARKETPLACE_SHIPPING = {

@@ -77,3 +77,4 @@ def dashboard_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapped
+

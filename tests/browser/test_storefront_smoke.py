@@ -7,24 +7,13 @@ from oscar.core.loading import get_model
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-Country = get_model("address", "Country")
 Order = get_model("order", "Order")
 
 
 @pytest.fixture
-def saffron(db):
+def saffron(iran):
     from tests.search.factories import ProductFactory, StockRecordFactory
 
-    Country.objects.update_or_create(
-        iso_3166_1_a2="IR",
-        defaults={
-            "iso_3166_1_a3": "IRN",
-            "iso_3166_1_numeric": "364",
-            "printable_name": "Iran",
-            "name": "Islamic Republic of Iran",
-            "is_shipping_country": True,
-        },
-    )
     product = ProductFactory(
         title="Sargol saffron, 4.6 g",
         title_en="Sargol saffron, 4.6 g",
@@ -61,37 +50,14 @@ def test_guest_opens_home_and_product_and_adds_it_to_the_basket(live_server, pag
     assert page.locator("#id_form-0-quantity").input_value() == "1"
 
 
-def test_guest_places_an_order_through_oscars_checkout(live_server, page, shot, saffron):
+def test_guest_places_an_order_through_oscars_checkout(
+    page, shot, saffron, add_to_basket, guest_checkout
+):
     # given a basket with the saffron
-    page.goto(live_server.url + saffron.get_absolute_url())
-    page.locator("#add_to_basket_form button[type=submit]").click()
-    page.wait_for_load_state()
+    add_to_basket(saffron)
 
-    # when the guest checks out without an account
-    page.goto(live_server.url + "/checkout/")
-    page.fill("#id_username", "pilgrim@example.com")
-    page.check("#id_options_0")  # "I am a new customer and want to checkout as a guest"
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url("**/checkout/shipping-address/")
-    page.fill("#id_first_name", "Reza")
-    page.fill("#id_last_name", "Karimi")
-    page.fill("#id_line1", "Imam Reza Street 12")
-    page.fill("#id_line4", "Mashhad")
-    if page.locator("select#id_country").count():  # Oscar hides it when one country ships
-        page.select_option("select#id_country", "IR")
-    shot("shipping-address")
-    page.locator("form#new_shipping_address button[type=submit]").click()
-    page.wait_for_url("**/checkout/payment-details/")
-    # the sandbox gateway's card that always succeeds
-    page.fill("#id_number", "4242 4242 4242 4242")
-    page.fill("#id_expiry", "12/39")
-    page.fill("#id_cvc", "123")
-    page.locator("#view_preview").click()
-    page.wait_for_url("**/checkout/preview/")
-    shot("preview")
-    page.locator("#place-order").click()
-    page.wait_for_url("**/checkout/thank-you/")
-    shot("thank-you")
+    # when the guest checks out without an account, paying by card
+    guest_checkout(email="pilgrim@example.com")
 
     # then exactly one order exists for the guest, for the saffron, in IRR
     order = Order.objects.get()

@@ -293,3 +293,20 @@ def test_search_requires_a_login_and_a_customs_role(client, saffron):
     assert search(client, q="0910").status_code == 403
     client.force_login(_user("customs", groups=[roles.CUSTOMS_OFFICER], is_staff=True))
     assert search(client, q="0910").status_code == 200
+
+
+def test_merchant_staff_find_the_catalogue_import_in_the_dashboard_menu(novin_staff):
+    response = novin_staff.get("/dashboard/")
+
+    assert response.status_code == 200
+    assert reverse("catalogue_imports:upload") in response.content.decode()
+
+
+def test_the_merchant_menu_is_not_shown_to_platform_admins(client, db):
+    admin = _user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    response = client.get("/dashboard/")
+
+    assert response.status_code == 200
+    assert reverse("catalogue_imports:upload") not in response.content.decode()

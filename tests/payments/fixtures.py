@@ -9,7 +9,6 @@ browser.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,8 +18,7 @@ from oscar.core.loading import get_model
 from marketplace.core.money import Money
 from payments.gateways.sandbox import SandboxGateway
 from payments.models import Payment
-from tests.merchants.factories import MerchantFactory
-from tests.search.factories import ProductFactory, StockRecordFactory
+from tests.shop import PRICES
 
 __all__ = [
     "CARD_3DS",
@@ -31,11 +29,9 @@ __all__ = [
     "Checkout",
     "authorize",
     "authorize_calls",
-    "bazaar",
     "card",
     "checkout",
     "frozen_basket",
-    "iran",
     "payments",
     "queued",
 ]
@@ -50,49 +46,10 @@ CARD_INSUFFICIENT = "4000 0000 0000 9995"
 CARD_3DS = "4000 0027 6000 3184"
 CARD_DISPUTED = "4000 0000 0000 0259"
 
-PRICES = [4_500_000, 30_000_000, 2_000_000]
-
 
 def card(number: str = CARD_OK, expiry: str = "12/39", cvc: str = "123") -> dict[str, str]:
     """The card fields as the payment-details form posts them."""
     return {"number": number, "expiry": expiry, "cvc": cvc, "name": "Zahra Ahmadi"}
-
-
-@pytest.fixture
-def iran(db):
-    country, _ = Country.objects.update_or_create(
-        iso_3166_1_a2="IR",
-        defaults={
-            "iso_3166_1_a3": "IRN",
-            "iso_3166_1_numeric": "364",
-            "printable_name": "Iran",
-            "name": "Islamic Republic of Iran",
-            "is_shipping_country": True,
-        },
-    )
-    return country
-
-
-@pytest.fixture
-def bazaar(iran):
-    """Three merchants, one product each (4.5M, 30M and 2M rials, five in stock)."""
-    goods = []
-    for (name, title), price in zip(
-        [
-            ("Novin Saffron House", "Sargol saffron 4.6 g"),
-            ("Vakil Carpet Bazaar", "Kashmar wool rug"),
-            ("Golestan Pistachio Roastery", "Akbari pistachios 500 g"),
-        ],
-        PRICES,
-        strict=True,
-    ):
-        merchant = MerchantFactory(name_en=name)
-        product = ProductFactory(title=title, title_en=title)
-        StockRecordFactory(
-            product=product, partner=merchant.partner, price=Decimal(price), num_in_stock=5
-        )
-        goods.append((merchant, product))
-    return goods
 
 
 class Checkout:

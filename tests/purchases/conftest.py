@@ -17,21 +17,6 @@ ShippingAddress = get_model("order", "ShippingAddress")
 
 
 @pytest.fixture
-def iran(db):
-    country, _ = Country.objects.update_or_create(
-        iso_3166_1_a2="IR",
-        defaults={
-            "iso_3166_1_a3": "IRN",
-            "iso_3166_1_numeric": "364",
-            "printable_name": "Iran",
-            "name": "Islamic Republic of Iran",
-            "is_shipping_country": True,
-        },
-    )
-    return country
-
-
-@pytest.fixture
 def make_goods(db):
     """``make_goods(merchant, price, stock)`` -> a product sold by ``merchant``."""
 

@@ -56,17 +56,18 @@ def error_translate(
     """Stripe's exception as ours: ``CardDeclined`` (402), ``InvalidRequest`` (400, 404, an
     idempotency conflict), ``GatewayError(retryable=True)`` for timeouts, connection errors, 409,
     429 and 5xx, ``GatewayError(retryable=False)`` for the rest (401, 403)."""
+    # Stripe leaves out the error fields that do not apply.
     error = exc.error
     message = exc.user_message or str(exc)
     if isinstance(exc, stripe.CardError):
-        decline_code = (error.decline_code if error else None) or exc.code or "card_declined"
+        decline_code = getattr(error, "decline_code", None) or exc.code or "card_declined"
         return CardDeclined(decline_code=decline_code, user_message=message, result=result)
     if isinstance(exc, stripe.RateLimitError):
         return GatewayError(f"stripe: {message}", retryable=True, code="rate_limit")
     if isinstance(exc, stripe.IdempotencyError):
         return InvalidRequest(f"stripe: {message}", param="idempotency_key")
     if isinstance(exc, stripe.InvalidRequestError):
-        return InvalidRequest(f"stripe: {message}", param=(error.param if error else None) or "")
+        return InvalidRequest(f"stripe: {message}", param=getattr(error, "param", None) or "")
     if isinstance(exc, stripe.APIConnectionError):
         return GatewayError(f"stripe: {message}", retryable=exc.should_retry, code="connection")
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):

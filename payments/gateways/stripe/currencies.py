@@ -87,6 +87,7 @@ def amount_to_stripe(money: Money, *, param: str = "amount") -> int:
     if currency not in PRESENTMENT or currency in SPECIAL_CASES:
         raise InvalidRequest(f"Stripe cannot charge {currency}", param="currency")
     shift = stripe_exponent(currency) - CURRENCY_EXPONENTS[currency]
+    amount: int
     if shift >= 0:
         amount = money.amount_minor * 10**shift
     else:

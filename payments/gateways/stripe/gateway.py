@@ -4,9 +4,10 @@
   ``capture_method=manual`` (authorise now, capture once the orders exist), ``transfer_group`` =
   our purchase number ("separate charges and transfers": one basket pays several merchants, each
   paid later by a transfer tied to the charge) and the ``return_url`` 3-D Secure comes back to.
-  No payment-method types are named: API 2026-10 renamed ``payment_method_types`` (to
-  ``allowed_payment_method_types``) and the default, automatic payment methods, accepts the card
-  token the Payment Element (configured for cards) makes.
+  No payment-method types are named: the SDK's typed parameters for its pinned API version have
+  ``allowed_payment_method_types`` on create, no ``payment_method_types`` (which the local fake
+  still expects), and the default, automatic payment methods, accepts the card token the Payment
+  Element (configured for cards) makes.
 - Every POST carries the idempotency key the service passes (``payment:<id>:authorize``,
   ``payment:<id>:capture``, ``refund:<id>``...), never one of the SDK's random ones, and the SDK's
   own retries (timeouts, 409, 5xx) reuse it, so Stripe replays the first answer instead of
@@ -133,11 +134,14 @@ def _positive(amount: Money, *, param: str = "amount") -> int:
 
 def _decline(error: stripe.PaymentIntent.LastPaymentError) -> tuple[str, str]:
     """The provider-neutral decline code and the buyer's message of a failed attempt."""
-    code = error.decline_code or error.code or "card_declined"
+    # Stripe leaves out the fields that do not apply (decline_code outside issuer declines).
+    code = getattr(error, "decline_code", None) or getattr(error, "code", None) or "card_declined"
     if code == "payment_intent_authentication_failure":
         return AUTHENTICATION_FAILED
     # Card errors' messages are written for the buyer; other errors' are for us.
-    message = error.message if error.type == "card_error" and error.message else GENERIC_DECLINE
+    message = getattr(error, "message", None)
+    if getattr(error, "type", None) != "card_error" or not message:
+        message = GENERIC_DECLINE
     return code, message
 
 
@@ -149,7 +153,7 @@ def _card(intent: stripe.PaymentIntent, charge: stripe.Charge | None) -> tuple[s
     method = intent.payment_method
     error = intent.last_payment_error
     if not isinstance(method, stripe.PaymentMethod) and error is not None:
-        method = error.payment_method
+        method = getattr(error, "payment_method", None)
     if isinstance(method, stripe.PaymentMethod) and method.card is not None:
         return method.card.brand or "", method.card.last4 or ""
     return "", ""
@@ -223,8 +227,8 @@ class StripeGateway:
 
     def _declined(self, exc: stripe.CardError) -> CardDeclined:
         """A 402 as ``CardDeclined``, with the failed PaymentIntent the error carries."""
-        intent = exc.error.payment_intent if exc.error is not None else None
-        result = self._result(intent) if intent is not None else None
+        intent = getattr(exc.error, "payment_intent", None)
+        result = self._result(intent) if isinstance(intent, stripe.PaymentIntent) else None
         declined = error_translate(exc, result=result)
         assert isinstance(declined, CardDeclined)
         if result is not None and result.decline_code:
@@ -279,6 +283,10 @@ class StripeGateway:
         except stripe.IdempotencyError as exc:
             # The key was used with other parameters (the buyer re-entered their card after an
             # answer was lost): the first call's outcome stands, whatever it was.
+            logger.warning(
+                "stripe: %s was first used with other parameters; keeping its first outcome",
+                request.idempotency_key,
+            )
             first = self.payment_find(idempotency_key=request.idempotency_key)
             if first is None:
                 raise error_translate(exc) from exc
@@ -347,8 +355,8 @@ class StripeGateway:
                 options=_key_options(idempotency_key),
             )
         except stripe.InvalidRequestError as exc:
-            current = exc.error.payment_intent if exc.error is not None else None
-            if current is not None and current.status == "canceled":
+            current = getattr(exc.error, "payment_intent", None)
+            if isinstance(current, stripe.PaymentIntent) and current.status == "canceled":
                 return self.payment_retrieve(provider_ref=provider_ref)
             raise error_translate(exc) from exc
         except stripe.StripeError as exc:
@@ -392,7 +400,8 @@ class StripeGateway:
             provider_ref=refund.id,
             status=_REFUND_STATUS.get(refund.status or "", RefundStatus.PENDING),
             amount=amount_from_stripe(refund.amount, refund.currency),
-            failure_reason=refund.failure_reason or "",
+            # Present only once a refund failed.
+            failure_reason=getattr(refund, "failure_reason", None) or "",
         )
 
     # --- merchants' payout accounts (Connect Express) -------------------------------------------

@@ -77,4 +77,3 @@ def dashboard_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapped
-

@@ -153,7 +153,7 @@ def product_list(
         products = products.none()
         count = 0
     ordered = _ordered(products, sort=sort, rank=rank)
-    return ProductListing(products=_with_listing_relations(ordered), count=count)
+    return ProductListing(products=products_with_listing_relations(ordered), count=count)
 
 
 # The listing order behind "Relevancy" without a query: Oscar's priority ("the highest priority
@@ -209,7 +209,7 @@ def _displayed_title() -> Coalesce:
     )
 
 
-def _with_listing_relations(products: QuerySet) -> QuerySet:
+def products_with_listing_relations(products: QuerySet) -> QuerySet:
     """Load in a fixed number of queries what product cards read (``render_product``).
 
     Stock records with their partner (price and availability), images (thumbnail), product class

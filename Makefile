@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 RUN := $(PY) -m marketplace.devservices run --
 STAMP := $(VENV)/.installed-$(shell cksum requirements/lock.txt | cut -d' ' -f1)
 export PYTHONWARNINGS ?= ignore::UserWarning:platformdirs.api
+# Type-checked strictly so far: the money kernel and the Stripe adapter (against the SDK's types).
+MYPY_PATHS := marketplace/core/money.py payments/gateways/stripe
 
 .PHONY: install demo test lint check pytest bench bench-import clean-var
 
@@ -27,6 +29,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy $(MYPY_PATHS)
 
 # Needs DATABASE_URL and REDIS_URL (make test provides them).
 check: lint

@@ -188,8 +188,9 @@ def to_minor(amount: Decimal | int | str, currency: str) -> int:
         )
     if len(digits) + shift > _MAX_MINOR_DIGITS:
         raise ValueError(f"{amount!r} is too large to be an amount of money.")
-    coefficient = int(digit_text)
-    coefficient = coefficient * 10**shift if shift >= 0 else coefficient // 10**-shift
+    coefficient: int = int(digit_text)
+    scale: int = 10 ** abs(shift)
+    coefficient = coefficient * scale if shift >= 0 else coefficient // scale
     return -coefficient if sign else coefficient
 
 

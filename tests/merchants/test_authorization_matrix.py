@@ -869,4 +869,5 @@ def test_navigation_offers_merchant_staff_only_what_they_may_open(world, clients
         reverse("dashboard:stock-alert-list"),
         reverse("dashboard:order-list"),
         reverse("dashboard:order-stats"),
+        reverse("catalogue_imports:upload"),
     }

@@ -27,10 +27,10 @@ from payments.interface import (
     PaymentMethodInput,
 )
 from payments.models import Payment, PaymentStatus, ProviderEvent
-from payments.services import provider_event_handle
+from payments.services import payment_refund, provider_event_handle
 from payments.stripe_fake.webhooks import signature_header
 from purchases.models import MerchantOrder, Purchase
-from tests.merchants.factories import MerchantFactory
+from tests.merchants.factories import MerchantFactory, UserFactory
 from tests.payments.conftest import STRIPE_TEST_KEY, WEBHOOK_SECRET
 from tests.payments.fixtures import Checkout
 from tests.search.factories import ProductFactory, StockRecordFactory
@@ -233,6 +233,22 @@ def test_a_three_merchant_basket_is_paid_once_and_webhooks_in_any_order_change_n
     assert steps(payment) == before
     assert len(stripe_fake.objects_of("payment_intent")) == 1
     assert Purchase.objects.count() == 1
+
+    # when an admin refunds the carpet merchant's order ($30.00 + $5.00 delivery)
+    carpets = MerchantOrder.objects.get(purchase=purchase, sequence=2)
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    refund = payment_refund(merchant_order_id=carpets.pk, reason="Wrong size", requested_by=admin)
+
+    # then Stripe refunded that order's total, named by the order's number
+    [stripe_refund] = stripe_fake.objects_of("refund")
+    assert (refund.provider_ref, stripe_refund["amount"]) == (stripe_refund["id"], 3500)
+    assert stripe_refund["metadata"]["reference"] == carpets.order.number
+    assert stripe_refund["payment_intent"] == payment.provider_ref
+    # and Stripe's own events about it change nothing more once processed
+    stripe_fake.deliver_pending(shuffle=True, duplicate=0.5, seed=5)
+    assert wait_for(lambda: not unprocessed()), unprocessed()
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_minor) == (PaymentStatus.PARTIALLY_REFUNDED, 3500)
 
 
 @pytest.mark.django_db(transaction=True)

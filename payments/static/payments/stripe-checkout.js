@@ -4,7 +4,7 @@
  *
  * The card never touches our server: on "Continue" Stripe.js turns it into a PaymentMethod and
  * this script puts its id (pm_...) in the form's hidden "payment_method" input, which the
- * checkout's TokenForm reads and payments_authorize sends to Stripe. The PaymentIntent itself is
+ * checkout's TokenForm reads and payment_authorize sends to Stripe. The PaymentIntent itself is
  * created and confirmed on our server (manual capture), so the element runs in Stripe's
  * "deferred intent" mode with manual payment-method creation.
  */
@@ -22,6 +22,8 @@
   input.value = "";
 
   var stripe = window.Stripe(container.dataset.publishableKey);
+  // data-amount-minor is in our minor units, which are Stripe's for every currency the adapter
+  // charges (payments/gateways/stripe/currencies.py); the amount charged is set by our server.
   var elements = stripe.elements({
     mode: "payment",
     amount: parseInt(container.dataset.amountMinor, 10),

@@ -310,3 +310,42 @@ def test_the_merchant_menu_is_not_shown_to_platform_admins(client, db):
 
     assert response.status_code == 200
     assert reverse("catalogue_imports:upload") not in response.content.decode()
+
+
+def test_a_merchant_order_page_links_to_its_refund_page(client, db):
+    from django.urls import reverse as url_for
+
+    from purchases.services import purchase_place
+    from purchases.shipping import MerchantDelivery
+    from tests.purchases.conftest import reload
+    from tests.shop import bazaar_create, iran_ensure
+
+    Basket = get_model("basket", "Basket")
+    ShippingAddress = get_model("order", "ShippingAddress")
+    from oscar.apps.partner.strategy import Selector
+
+    country = iran_ensure()
+    (merchant, product), *_ = bazaar_create()
+    basket = Basket.objects.create()
+    basket.strategy = Selector().strategy()
+    basket.add_product(product, 1)
+    purchase = purchase_place(
+        basket=reload(basket),
+        number="300001",
+        user=None,
+        guest_email="pilgrim@example.com",
+        shipping_address=ShippingAddress(
+            first_name="Reza", last_name="K", line1="1 St", line4="Mashhad", country=country
+        ),
+        billing_address=None,
+        shipping_method=MerchantDelivery("IR"),
+    )
+    part = purchase.merchant_orders.get()
+    staff = _user("staff-refunds", groups=[roles.MERCHANT_STAFF])
+    merchant.partner.users.add(staff)
+    client.force_login(staff)
+
+    response = client.get(url_for("dashboard:order-detail", kwargs={"number": part.order.number}))
+
+    assert response.status_code == 200
+    assert url_for("payments:merchant-order-refund", args=[part.pk]) in response.content.decode()

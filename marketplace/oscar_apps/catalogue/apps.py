@@ -11,3 +11,15 @@ import oscar.apps.catalogue.apps as apps
 
 class CatalogueConfig(apps.CatalogueConfig):
     name = "marketplace.oscar_apps.catalogue"
+
+    def ready(self):
+        super().ready()
+        from django.db.models.signals import post_delete, post_save
+
+        from marketplace.oscar_apps.catalogue.caching import category_tree_version_bump
+
+        category = self.get_model("Category")
+        post_save.connect(category_tree_version_bump, sender=category, dispatch_uid="cat-menu-save")
+        post_delete.connect(
+            category_tree_version_bump, sender=category, dispatch_uid="cat-menu-delete"
+        )

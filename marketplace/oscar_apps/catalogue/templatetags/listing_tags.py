@@ -103,3 +103,11 @@ def render_product_cached(context, product):
         )
         return mark_safe(html)  # noqa: S308 - Oscar's rendered template output
     return mark_safe(html.replace(_CSRF_PLACEHOLDER, token))  # noqa: S308 - as above
+
+
+@register.simple_tag
+def category_tree_version() -> int:
+    """``{% category_tree_version as version %}``: part of the cache key of category menus."""
+    from marketplace.oscar_apps.catalogue.caching import category_tree_version as current
+
+    return current()

@@ -9,6 +9,7 @@ from oscar.core.loading import get_model
 from tests.merchants.factories import MerchantFactory
 from tests.search.factories import ProductFactory, StockRecordFactory
 
+Basket = get_model("basket", "Basket")
 Country = get_model("address", "Country")
 
 #: The bazaar's goods: merchant, product title, price in rials (five of each in stock).
@@ -49,3 +50,25 @@ def bazaar_create(*, stock: int = 5, currency: str = "IRR") -> list[tuple]:
         )
         goods.append((merchant, product))
     return goods
+
+
+def basket_reload(basket):
+    """A fresh copy of the basket with offers applied, as Oscar's basket middleware gives it."""
+    from oscar.apps.offer.applicator import Applicator
+    from oscar.apps.partner.strategy import Selector
+
+    fresh = Basket.objects.get(pk=basket.pk)
+    fresh.strategy = Selector().strategy()
+    Applicator().apply(fresh)
+    return fresh
+
+
+def basket_build(items, *, owner=None):
+    """An open basket holding ``[(product, quantity), ...]``, with offers applied."""
+    from oscar.apps.partner.strategy import Selector
+
+    basket = Basket.objects.create(owner=owner)
+    basket.strategy = Selector().strategy()
+    for product, quantity in items:
+        basket.add_product(product, quantity)
+    return basket_reload(basket)

@@ -215,3 +215,15 @@ def deep_merge(target: dict[str, Any], given: Mapping[str, Any]) -> dict[str, An
         else:
             target[key] = None if value == "" else value
     return target
+
+
+def get_amount_within(params: Mapping[str, Any], *, remaining: int, exceeded: str) -> int:
+    """The optional ``amount`` of a refund or reversal: all that remains when absent, an
+    ``amount_too_large`` error (``exceeded``, formatted with ``amount``) when above it."""
+    amount = get_int(params, "amount", minimum=1)
+    amount = remaining if amount is None else amount
+    if amount > remaining:
+        raise invalid_request(
+            exceeded.format(amount=amount), param="amount", code="amount_too_large"
+        )
+    return amount

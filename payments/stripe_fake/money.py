@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from .errors import invalid_request, resource_missing
-from .forms import apply_metadata, check_known, get_int, get_str
+from .forms import apply_metadata, check_known, get_amount_within, get_str
 from .store import RequestContext, Store
 
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
@@ -89,15 +89,12 @@ def create_refund(store: Store, ctx: RequestContext, params: dict[str, Any]) -> 
         raise invalid_request(
             f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded"
         )
-    amount = get_int(params, "amount", minimum=1)
-    amount = remaining if amount is None else amount
-    if amount > remaining:
-        raise invalid_request(
-            f"Refund amount ({amount} {charge['currency']}) is greater than unrefunded amount on "
-            f"charge ({remaining} {charge['currency']})",
-            param="amount",
-            code="amount_too_large",
-        )
+    amount = get_amount_within(
+        params,
+        remaining=remaining,
+        exceeded=f"Refund amount ({{amount}} {charge['currency']}) is greater than unrefunded "
+        f"amount on charge ({remaining} {charge['currency']})",
+    )
     refund_id = store.new_id("refund")
     txn = store.balance_transaction(
         amount=-amount,

@@ -11,7 +11,14 @@ from typing import Any
 
 from .accounts import changes
 from .errors import invalid_request, resource_missing
-from .forms import apply_metadata, check_known, get_currency, get_int, get_str
+from .forms import (
+    apply_metadata,
+    check_known,
+    get_amount_within,
+    get_currency,
+    get_int,
+    get_str,
+)
 from .store import RequestContext, Store
 
 # transfers ---------------------------------------------------------------------------------
@@ -152,15 +159,12 @@ def create_reversal(
         raise invalid_request(
             f"Transfer {object_id} has already been reversed.", code="transfer_already_reversed"
         )
-    amount = get_int(params, "amount", minimum=1)
-    amount = remaining if amount is None else amount
-    if amount > remaining:
-        raise invalid_request(
-            f"The reversal amount ({amount}) is greater than the amount left to reverse on "
-            f"transfer {object_id} ({remaining}).",
-            param="amount",
-            code="amount_too_large",
-        )
+    amount = get_amount_within(
+        params,
+        remaining=remaining,
+        exceeded="The reversal amount ({amount}) is greater than the amount left to reverse on "
+        f"transfer {object_id} ({remaining}).",
+    )
     reversal_id = store.new_id("transfer_reversal")
     txn = store.balance_transaction(
         amount=amount,

@@ -38,7 +38,6 @@ from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
-from oscar.apps.partner.strategy import Selector
 from oscar.core.loading import get_model
 from oscar.test.factories import (
     AttributeOptionGroupFactory,
@@ -61,6 +60,7 @@ from tests.customs.factories import hs_codes_ensure
 from tests.merchants.factories import MerchantApplicationFactory, MerchantFactory
 from tests.search.factories import CategoryFactory, ProductClassFactory, ProductFactory
 from tests.search.factories import StockRecordFactory as SearchStockRecordFactory
+from tests.shop import basket_build
 
 User = get_user_model()
 Basket = get_model("basket", "Basket")
@@ -246,16 +246,7 @@ def _goods(merchant, *, title, title_fa, sku, upc, price, parent=None, categorie
 
 
 def _basket(owner, items):
-    from oscar.apps.offer.applicator import Applicator
-
-    basket = Basket.objects.create(owner=owner)
-    basket.strategy = Selector().strategy()
-    for product, quantity in items:
-        basket.add_product(product, quantity)
-    fresh = Basket.objects.get(pk=basket.pk)
-    fresh.strategy = Selector().strategy()
-    Applicator().apply(fresh)
-    return fresh
+    return basket_build(items, owner=owner)
 
 
 def _place(number: str, buyer, items, *, street: str, first_name: str, last_name: str):

@@ -317,20 +317,13 @@ def test_a_merchant_order_page_links_to_its_refund_page(client, db):
 
     from purchases.services import purchase_place
     from purchases.shipping import MerchantDelivery
-    from tests.purchases.conftest import reload
-    from tests.shop import bazaar_create, iran_ensure
+    from tests.shop import basket_build, bazaar_create, iran_ensure
 
-    Basket = get_model("basket", "Basket")
     ShippingAddress = get_model("order", "ShippingAddress")
-    from oscar.apps.partner.strategy import Selector
-
     country = iran_ensure()
     (merchant, product), *_ = bazaar_create()
-    basket = Basket.objects.create()
-    basket.strategy = Selector().strategy()
-    basket.add_product(product, 1)
     purchase = purchase_place(
-        basket=reload(basket),
+        basket=basket_build([(product, 1)]),
         number="300001",
         user=None,
         guest_email="pilgrim@example.com",

@@ -154,17 +154,12 @@ def queued(monkeypatch):
 def frozen_basket(bazaar):
     """``frozen_basket()`` -> a frozen three-merchant basket as checkout leaves it, plus the
     checkout snapshot a payment for it would carry."""
-    from oscar.apps.partner.strategy import Selector
 
     from payments.services import checkout_snapshot
-    from tests.purchases.conftest import reload
+    from tests.shop import basket_build
 
     def make():
-        basket = Basket.objects.create()
-        basket.strategy = Selector().strategy()
-        for _merchant, product in bazaar:
-            basket.add_product(product, 1)
-        basket = reload(basket)
+        basket = basket_build([(product, 1) for _merchant, product in bazaar])
         basket.freeze()
         address = ShippingAddress(
             first_name="Reza",

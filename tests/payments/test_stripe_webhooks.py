@@ -89,21 +89,15 @@ def usd_bazaar(iran):
 def usd_frozen_basket(usd_bazaar):
     """``usd_frozen_basket()`` -> a frozen three-merchant USD basket as checkout leaves it, and
     the checkout snapshot a payment for it carries."""
-    from oscar.apps.partner.strategy import Selector
     from oscar.core.loading import get_model
 
     from payments.services import checkout_snapshot
-    from tests.purchases.conftest import reload
+    from tests.shop import basket_build
 
-    Basket = get_model("basket", "Basket")
     ShippingAddress = get_model("order", "ShippingAddress")
 
     def make():
-        basket = Basket.objects.create()
-        basket.strategy = Selector().strategy()
-        for _merchant, product in usd_bazaar:
-            basket.add_product(product, 1)
-        basket = reload(basket)
+        basket = basket_build([(product, 1) for _merchant, product in usd_bazaar])
         basket.freeze()
         snapshot = checkout_snapshot(
             user=None,

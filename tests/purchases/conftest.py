@@ -5,13 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from oscar.apps.partner.strategy import Selector
 from oscar.core.loading import get_model
 
 from tests.merchants.factories import MerchantFactory
 from tests.search.factories import ProductFactory, StockRecordFactory
+from tests.shop import basket_build
 
-Basket = get_model("basket", "Basket")
 Country = get_model("address", "Country")
 ShippingAddress = get_model("order", "ShippingAddress")
 
@@ -35,23 +34,9 @@ def make_basket(db):
     """``make_basket([(product, qty), ...])`` -> an open basket with offers applied."""
 
     def make(items, owner=None):
-        basket = Basket.objects.create(owner=owner)
-        basket.strategy = Selector().strategy()
-        for product, quantity in items:
-            basket.add_product(product, quantity)
-        return reload(basket)
+        return basket_build(items, owner=owner)
 
     return make
-
-
-def reload(basket):
-    """A fresh copy of the basket with offers applied, as the basket middleware would give."""
-    from oscar.apps.offer.applicator import Applicator
-
-    fresh = Basket.objects.get(pk=basket.pk)
-    fresh.strategy = Selector().strategy()
-    Applicator().apply(fresh)
-    return fresh
 
 
 @pytest.fixture

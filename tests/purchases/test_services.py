@@ -21,7 +21,7 @@ from purchases.exceptions import AlreadyPlaced, MerchantUnavailable, MissingCust
 from purchases.models import MerchantOrder, Purchase
 from purchases.services import purchase_place
 from purchases.shipping import MerchantDelivery
-from tests.purchases.conftest import reload
+from tests.shop import basket_reload as reload
 
 Order = get_model("order", "Order")
 StockRecord = get_model("partner", "StockRecord")

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "treebeard",
     "sorl.thumbnail",
     "django_tables2",
+    "pgtrigger",
+    "pghistory",
     # Ours
     "marketplace.core",
     "marketplace.demo",
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
     "customs",
     "catalogue_imports",
     "purchases",
+    "ledger",
 ]
 
 SITE_ID = 1

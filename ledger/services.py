@@ -147,7 +147,9 @@ def transaction_post(
     return Transaction.objects.get(pk=row[0]), True
 
 
-def transaction_reverse(*, original: Transaction, key: str, memo: str = "") -> tuple[Transaction, bool]:
+def transaction_reverse(
+    *, original: Transaction, key: str, memo: str = ""
+) -> tuple[Transaction, bool]:
     """Post the exact opposite of ``original`` under ``key`` (a correction; entries are never
     edited). Idempotent by ``key``; a transaction can be reversed once."""
     legs = [

@@ -15,6 +15,12 @@ urlpatterns = [
 urlpatterns += [path("dashboard/imports/", include("catalogue_imports.urls"))]
 urlpatterns += [path("dashboard/merchant/", include("merchants.dashboard.urls"))]
 urlpatterns += [path("payments/", include("payments.urls"))]
+urlpatterns += [
+    path("finance/fees/", include("fees.urls")),
+    path("finance/reconciliation/", include("reconciliation.urls")),
+    path("finance/", include("finance.urls")),
+    path("transparency/", include("finance.transparency_urls")),
+]
 urlpatterns += [path("", include(apps.get_app_config("oscar").urls[0]))]
 
 if settings.DEBUG:

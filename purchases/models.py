@@ -32,6 +32,10 @@ class Purchase(models.Model):
     subtotal_minor = models.BigIntegerField(_("Goods before discounts"))
     discount_minor = models.BigIntegerField(_("Discounts"))
     shipping_minor = models.BigIntegerField(_("Shipping"))
+    # Charged on top of the goods: the city fee when the buyer pays it, VAT, duties (DDP).
+    city_fee_minor = models.BigIntegerField(_("City fee"), default=0)
+    vat_minor = models.BigIntegerField(_("VAT"), default=0)
+    duty_minor = models.BigIntegerField(_("Duties"), default=0)
     total_minor = models.BigIntegerField(_("Total"))
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     confirmation_sent_at = models.DateTimeField(_("Confirmation sent at"), null=True, blank=True)
@@ -43,14 +47,22 @@ class Purchase(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    total_minor=F("subtotal_minor") - F("discount_minor") + F("shipping_minor")
+                    total_minor=F("subtotal_minor")
+                    - F("discount_minor")
+                    + F("shipping_minor")
+                    + F("city_fee_minor")
+                    + F("vat_minor")
+                    + F("duty_minor")
                 ),
                 name="purchases_purchase_total_adds_up",
             ),
             models.CheckConstraint(
                 condition=Q(total_minor__gte=0)
                 & Q(discount_minor__gte=0)
-                & Q(shipping_minor__gte=0),
+                & Q(shipping_minor__gte=0)
+                & Q(city_fee_minor__gte=0)
+                & Q(vat_minor__gte=0)
+                & Q(duty_minor__gte=0),
                 name="purchases_purchase_amounts_not_negative",
             ),
         ]
@@ -77,6 +89,10 @@ class MerchantOrder(models.Model):
     subtotal_minor = models.BigIntegerField(_("Goods before discounts"))
     discount_minor = models.BigIntegerField(_("Discounts"))
     shipping_minor = models.BigIntegerField(_("Shipping"))
+    # Charged on top of the goods: the city fee when the buyer pays it, VAT, duties (DDP).
+    city_fee_minor = models.BigIntegerField(_("City fee"), default=0)
+    vat_minor = models.BigIntegerField(_("VAT"), default=0)
+    duty_minor = models.BigIntegerField(_("Duties"), default=0)
     total_minor = models.BigIntegerField(_("Total"))
 
     class Meta:
@@ -92,14 +108,22 @@ class MerchantOrder(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    total_minor=F("subtotal_minor") - F("discount_minor") + F("shipping_minor")
+                    total_minor=F("subtotal_minor")
+                    - F("discount_minor")
+                    + F("shipping_minor")
+                    + F("city_fee_minor")
+                    + F("vat_minor")
+                    + F("duty_minor")
                 ),
                 name="purchases_merchantorder_total_adds_up",
             ),
             models.CheckConstraint(
                 condition=Q(total_minor__gte=0)
                 & Q(discount_minor__gte=0)
-                & Q(shipping_minor__gte=0),
+                & Q(shipping_minor__gte=0)
+                & Q(city_fee_minor__gte=0)
+                & Q(vat_minor__gte=0)
+                & Q(duty_minor__gte=0),
                 name="purchases_merchantorder_amounts_not_negative",
             ),
         ]

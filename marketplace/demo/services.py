@@ -26,6 +26,8 @@ from customs.services import product_customs_set
 from marketplace.core.money import from_minor
 from marketplace.core.roles import roles_ensure
 from marketplace.demo import data
+from marketplace.demo.fees import fee_rules_load
+from marketplace.demo.orders import demo_orders_load
 from merchants.models import Merchant, MerchantStatus
 
 Country = get_model("address", "Country")
@@ -401,4 +403,7 @@ def demo_load(*, password: str) -> DemoLoadResult:
             result, product_class=product_class, categories=categories, partners=partners
         )
         _users_load(result, password=password, partners=partners)
+        fee_rules_load(result, categories=categories, partners=partners)
+    # Orders go through checkout, payments and settlement services, each with its own transactions.
+    demo_orders_load(result)
     return result

@@ -81,6 +81,10 @@ INSTALLED_APPS = [
     "catalogue_imports",
     "purchases",
     "ledger",
+    "fees",
+    "settlement",
+    "reconciliation",
+    "finance",
 ]
 
 SITE_ID = 1

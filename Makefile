@@ -10,7 +10,7 @@ export PYTHONWARNINGS ?= ignore::UserWarning:platformdirs.api
 # Type-checked strictly so far: the money kernel and the Stripe adapter (against the SDK's types).
 MYPY_PATHS := marketplace/core/money.py payments/gateways/stripe
 
-.PHONY: install demo test lint check pytest bench bench-import clean-var
+.PHONY: install demo test lint check pytest bench bench-import bench-settlement clean-var
 
 install: $(STAMP)
 
@@ -42,6 +42,11 @@ pytest:
 # Catalogue import speed (10,000 rows by default): make bench-import BENCH_ARGS="--rows 20000 --format xlsx"
 bench-import: install
 	$(RUN) $(PY) benchmarks/bench_import.py $(BENCH_ARGS)
+
+# Settlement speed (100,000 paid order lines by default, in a throwaway <db>_bench database):
+# make bench-settlement BENCH_ARGS="--lines 1000000"
+bench-settlement: install
+	$(RUN) $(PY) benchmarks/bench_settlement.py $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var/postgres var/redis

@@ -8,10 +8,16 @@ with the rules it used; changing a rule later never changes it.
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,7 +32,14 @@ class FeePayer(models.TextChoices):
     MERCHANT = "merchant", _("Merchant (deducted from the payout)")
 
 
-@pghistory.track()
+class TsTzRange(Func):
+    """PostgreSQL's ``tstzrange(lower, upper, bounds)``: a rule's period for the exclusion constraint."""
+
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class FeeRule(models.Model):
     """One fee from ``valid_from`` (inclusive) to ``valid_to`` (exclusive, open when empty).
 
@@ -34,6 +47,10 @@ class FeeRule(models.Model):
     (``fixed_minor`` in ``currency``). Commission may be bounded per line by ``min_minor`` and
     ``max_minor``. ``exempt`` makes the matching scope pay nothing. The most specific rule wins:
     merchant and category, then merchant, then category, then the general rule.
+
+    Two rules of the same kind, scope and currency never overlap in time (a database exclusion
+    constraint). A rule that took effect is never edited in place for money: a change ends it and
+    creates its successor (``replaces`` points back), so every past order stays explainable.
     """
 
     Kind = FeeKind
@@ -66,6 +83,14 @@ class FeeRule(models.Model):
     valid_from = models.DateTimeField(_("Valid from"))
     valid_to = models.DateTimeField(_("Valid until"), null=True, blank=True)
     note = models.CharField(_("Note"), max_length=255, blank=True)
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="successors",
+        verbose_name=_("Replaces"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -79,7 +104,24 @@ class FeeRule(models.Model):
         ordering = ("kind", "-valid_from")
         verbose_name = _("Fee rule")
         verbose_name_plural = _("Fee rules")
+        indexes = [models.Index(fields=["valid_from", "valid_to"], name="fees_feerule_period_idx")]
         constraints = [
+            ExclusionConstraint(
+                name="fees_feerule_no_overlap",
+                expressions=[
+                    ("kind", RangeOperators.EQUAL),
+                    (Coalesce("merchant", Value(0)), RangeOperators.EQUAL),
+                    (Coalesce("category", Value(0)), RangeOperators.EQUAL),
+                    ("currency", RangeOperators.EQUAL),
+                    (
+                        TsTzRange("valid_from", "valid_to", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                violation_error_message=_(
+                    "Another rule of this kind and scope is in force during this period."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gt=F("valid_from")),
                 name="fees_feerule_period_valid",
@@ -100,7 +142,24 @@ class FeeRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.rate_bp / 100:g}%"
+        if self.exempt:
+            return f"{self.get_kind_display()}: {_('exempt')}"
+        if self.fixed_minor is not None:
+            return f"{self.get_kind_display()} {self.fixed_minor} {self.currency}"
+        return f"{self.get_kind_display()} {self.rate_percent.normalize():f}%"
+
+    @property
+    def rate_percent(self) -> Decimal:
+        """The rate in percent, exactly (``rate_bp`` 850 -> ``Decimal("8.50")``)."""
+        return Decimal(self.rate_bp).scaleb(-2)
+
+    def state_on(self, at: datetime) -> str:
+        """ "future", "current" or "past" at the instant ``at``."""
+        if self.valid_from > at:
+            return "future"
+        if self.valid_to is not None and self.valid_to <= at:
+            return "past"
+        return "current"
 
 
 class OrderLineFees(models.Model):

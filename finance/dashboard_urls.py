@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+"""``/finance/`` (namespace ``finance``, joined with the remittance pages in ``finance.urls``)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from finance.dashboard_views import dashboard_view
+
+urlpatterns: list[URLPattern] = [
+    path("", dashboard_view, name="dashboard"),
+]

@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+"""``/transparency/``: the public page of municipal fees collected (namespace ``transparency``)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path
+
+from finance.transparency import transparency_view
+
 app_name = "transparency"
+urlpatterns = [
+    path("", transparency_view, name="index"),
+]

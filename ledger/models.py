@@ -48,6 +48,7 @@ class AccountKind(models.TextChoices):
     PROCESSOR_FEES = "processor_fees", _("Processor fees")
     DISPUTES = "disputes", _("Disputed funds")
     BANK = "bank", _("Bank")
+    IN_TRANSIT = "in_transit", _("Payouts in transit")
     # Money collected for others, owed until remitted.
     FEE_PAYABLE = "fee_payable", _("Municipal fee payable")
     VAT_PAYABLE = "vat_payable", _("VAT payable")

@@ -167,3 +167,105 @@ def transaction_reverse(
 
 def _json(value: dict[str, Any]) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder)
+
+
+# --- bulk posting -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One transaction to post in bulk: the arguments of ``transaction_post`` (without
+    ``reverses``)."""
+
+    key: str
+    kind: str
+    legs: Sequence[Leg]
+    memo: str = ""
+    occurred_at: datetime | None = None
+    metadata: dict[str, Any] | None = None
+
+
+_ENTRY_COPY = (
+    "COPY ledger_entry (transaction_id, account_id, amount_minor, currency, merchant_order_id)"
+    " FROM STDIN"
+)
+
+
+def transactions_post_bulk_keys(postings: Sequence[Posting]) -> list[str]:
+    """Post many transactions in one database transaction; return the keys posted now (sorted).
+
+    The same guarantees as ``transaction_post``, per posting: idempotent by key (a key already
+    posted, or repeated in ``postings``, is posted at most once; nothing is written for it), zero
+    legs dropped, every posting checked balanced per currency before anything is written (raises
+    ``Unbalanced``, with the key in its notes, or ``ValueError`` for a posting with no non-zero
+    leg), and the database triggers still enforce balance, append-only, currencies and
+    never-negative balances (an overdraft raises ``IntegrityError`` and the whole call writes
+    nothing).
+
+    How: the transaction rows go in with ONE ``INSERT ... SELECT FROM unnest(...) ON CONFLICT
+    (idempotency_key) DO NOTHING RETURNING``, in key order (so two bulk posters sharing keys wait
+    for each other instead of deadlocking); then every account the new postings touch is locked in
+    primary-key order (``accounts_lock``, as ``transaction_post`` does); then the entries of the
+    newly posted transactions only go in with ONE ``COPY``, whose statement trigger moves each
+    cached balance once.
+    """
+    batch: dict[str, tuple[Posting, list[Leg]]] = {}
+    for posting in postings:
+        if posting.key in batch:
+            continue
+        legs = [leg for leg in posting.legs if leg.amount_minor != 0]
+        if not legs:
+            raise ValueError(f"posting {posting.key}: legs are all zero; nothing to post")
+        try:
+            _check_balanced(legs)
+        except Unbalanced as exc:
+            exc.add_note(f"posting {posting.key}")
+            raise
+        batch[posting.key] = (posting, legs)
+    if not batch:
+        return []
+    keys = sorted(batch)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_transaction"
+            " (idempotency_key, kind, memo, occurred_at, posted_at, metadata)"
+            " SELECT u.key, u.kind, u.memo, coalesce(u.occurred_at, now()), now(),"
+            "        u.metadata::jsonb"
+            " FROM unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::timestamptz[],"
+            "             %s::text[]) AS u(key, kind, memo, occurred_at, metadata)"
+            " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+            [
+                keys,
+                [batch[k][0].kind for k in keys],
+                [batch[k][0].memo[:255] for k in keys],
+                [batch[k][0].occurred_at for k in keys],
+                [_json(batch[k][0].metadata or {}) for k in keys],
+            ],
+        )
+        new = {key: pk for pk, key in cursor.fetchall()}
+        if not new:
+            return []
+        posted = [k for k in keys if k in new]
+        accounts_lock(leg.account.pk for k in posted for leg in batch[k][1])
+        # Django's wrapper has no COPY; the psycopg cursor underneath shares the connection
+        # and so this transaction (errors translated to Django's, e.g. IntegrityError).
+        with connection.wrap_database_errors, cursor.cursor.copy(_ENTRY_COPY) as copy:
+            for k in posted:
+                txn_id = new[k]
+                for leg in batch[k][1]:
+                    copy.write_row(
+                        (
+                            txn_id,
+                            leg.account.pk,
+                            leg.amount_minor,
+                            leg.account.currency,
+                            leg.merchant_order_id,
+                        )
+                    )
+    return posted
+
+
+def transactions_post_bulk(postings: Sequence[Posting]) -> int:
+    """Post many transactions at once (see ``transactions_post_bulk_keys``); return how many were
+    posted now (keys already posted are skipped and write nothing). Idempotent."""
+    return len(transactions_post_bulk_keys(postings))

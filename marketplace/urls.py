@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("merchants/", include("merchants.urls")),
+    path("customs/", include("customs.urls")),
 ]
 urlpatterns += [path("dashboard/imports/", include("catalogue_imports.urls"))]
 urlpatterns += [path("dashboard/merchant/", include("merchants.dashboard.urls"))]

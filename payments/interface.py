@@ -24,6 +24,9 @@ Conventions every gateway follows:
   ``NormalizedEvent``. For payment, charge and dispute events ``object_id`` is the provider's
   payment reference (the one ``PaymentResult.provider_ref`` carries), so the processor can re-fetch
   the payment with ``payment_retrieve`` and never trusts the event body for state.
+- ``balance_transactions_list`` is the processor's own book of the platform's balance there
+  (captures with their fee, refunds, transfers, reversals, disputes): reconciliation matches it
+  against the ledger's processor account by ``BalanceTransaction.source_ref``.
 
 A provider adapter module (``payments.gateways.<name>``) exposes ``gateway_create() -> Gateway``;
 ``payments.gateways.gateway_get()`` returns the active one.
@@ -41,6 +44,8 @@ from marketplace.core.money import Money
 
 __all__ = [
     "AuthorizeRequest",
+    "BalanceTransaction",
+    "BalanceTransactionType",
     "CardDeclined",
     "CardDetails",
     "DisputeStatus",
@@ -58,6 +63,7 @@ __all__ = [
     "RefundStatus",
     "TransferResult",
     "TransferReversalResult",
+    "balance_window_check",
 ]
 
 
@@ -241,6 +247,60 @@ class TransferReversalResult:
     amount: Money
 
 
+class BalanceTransactionType(StrEnum):
+    """What moved the platform's balance at the processor, provider-neutral."""
+
+    CHARGE = "charge"  # a payment captured (Stripe: charge, payment)
+    REFUND = "refund"  # money given back to a buyer (Stripe: refund, payment_refund)
+    TRANSFER = "transfer"  # paid to a merchant's payout account
+    TRANSFER_REVERSAL = "transfer_reversal"  # taken back from one (Stripe: transfer_refund)
+    ADJUSTMENT = "adjustment"  # any other correction by the processor
+    DISPUTE = "dispute"  # a chargeback withdrawn, or returned when won
+    PAYOUT = "payout"  # the platform's balance paid out to its own bank account
+    OTHER = "other"  # anything else (processor fees billed separately, top-ups...)
+
+
+@dataclass(frozen=True)
+class BalanceTransaction:
+    """One movement of the platform's balance at the processor, as the processor books it.
+
+    ``amount`` is signed, positive into the platform's balance (a capture) and negative out of
+    it (a refund, a transfer); ``fee`` is what the processor kept (never negative) and
+    ``net`` = ``amount`` − ``fee``. ``source_ref`` is the reference our own rows keep of the
+    object it belongs to: the payment's ``provider_ref`` (``PaymentResult.provider_ref``) for
+    charges and disputes, the refund's (``RefundResult.provider_ref``) for refunds, the
+    transfer's (``TransferResult.provider_ref``) for transfers and their reversals.
+    ``created`` is aware.
+    """
+
+    provider_ref: str
+    type: BalanceTransactionType
+    amount: Money
+    fee: Money
+    net: Money
+    source_ref: str
+    created: datetime
+
+    def __post_init__(self) -> None:
+        if not self.amount.currency == self.fee.currency == self.net.currency:
+            raise ValueError("a balance transaction's amount, fee and net share one currency")
+        if self.fee.amount_minor < 0:
+            raise ValueError("a balance transaction's fee is never negative")
+        if self.net != self.amount - self.fee:
+            raise ValueError("a balance transaction's net must be its amount less its fee")
+        if self.created.tzinfo is None:
+            raise ValueError("a balance transaction's created time must be aware")
+
+
+def balance_window_check(*, created_gte: datetime, created_lt: datetime) -> None:
+    """Refuse (``InvalidRequest`` naming the parameter) a naive or reversed listing window."""
+    for param, value in (("created_gte", created_gte), ("created_lt", created_lt)):
+        if value.tzinfo is None:
+            raise InvalidRequest(f"{param} must be an aware datetime", param=param)
+    if created_lt < created_gte:
+        raise InvalidRequest("created_lt is before created_gte", param="created_lt")
+
+
 class EventType(StrEnum):
     """Provider-neutral names of the incoming events the marketplace acts on."""
 
@@ -364,4 +424,14 @@ class Gateway(Protocol):
     def event_verify(self, *, body: bytes, headers: Mapping[str, str]) -> NormalizedEvent:
         """Verify an incoming event's signature and freshness on the raw body; raise
         ``InvalidRequest`` when either fails. Never touches the database."""
+        ...
+
+    def balance_transactions_list(
+        self, *, created_gte: datetime, created_lt: datetime
+    ) -> list[BalanceTransaction]:
+        """Every movement of the platform's balance at the processor created in
+        [``created_gte``, ``created_lt``) (aware datetimes), in every currency, oldest first
+        (what reconciliation compares the ledger's processor account with). Read-only; pages
+        through the provider's list as long as it takes. Raises ``InvalidRequest`` for naive
+        or reversed bounds."""
         ...

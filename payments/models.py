@@ -12,6 +12,7 @@ from typing import Final
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -342,3 +343,46 @@ class SandboxCharge(models.Model):
 
     def __str__(self) -> str:
         return self.provider_ref
+
+
+class SandboxBalanceTransaction(models.Model):
+    """A movement of the platform's balance at the sandbox processor: its own book, as Stripe's
+    balance transactions are Stripe's (captures with the sandbox fee, refunds, transfers to
+    merchants, their reversals, disputes).
+
+    Only ``payments.gateways.sandbox`` writes it; ``balance_transactions_list`` reads it.
+    ``provider_ref`` derives from the operation and its idempotency key, so a repeated call
+    finds the row it made. ``amount_minor`` is signed (+ into the platform's balance);
+    ``source_ref`` is the charge, refund or transfer reference it belongs to (see
+    ``payments.interface.BalanceTransaction``).
+    """
+
+    provider_ref = models.CharField(max_length=64, unique=True)
+    type = models.CharField(max_length=24)
+    amount_minor = models.BigIntegerField()
+    fee_minor = models.BigIntegerField(default=0)
+    net_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    source_ref = models.CharField(max_length=64, db_index=True)
+    # The idempotency key of the call that made it.
+    idempotency_key = models.CharField(max_length=128)
+    # Transfers: destination, transfer_group, source_transaction; reversals: reversal_ref.
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("created_at", "pk")
+        verbose_name = _("Sandbox balance transaction")
+        verbose_name_plural = _("Sandbox balance transactions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fee_minor__gte=0), name="payments_sandboxbt_fee_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(net_minor=F("amount_minor") - F("fee_minor")),
+                name="payments_sandboxbt_net_is_amount_less_fee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_ref} {self.type} {self.amount_minor:+d} {self.currency}"

@@ -1,16 +1,22 @@
 """What a basket costs, split per merchant, in integer minor units.
 
-Pure computation over an Oscar basket (with its offers applied): no writes. Checkout places orders
-from a quote, and payment charges the quote's total, so both see the same figures.
+Computation over an Oscar basket (with its offers applied): no writes. Checkout places orders
+from a quote, and payment charges the quote's total, so both see the same figures. Each merchant
+part carries its fees (``fees.engine``): the city fee when the buyer pays it, VAT and duties are
+charged on top of the goods and shipping; commission and a merchant-paid city fee only split what
+the merchant receives.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from fees.engine import FeeLineRequest, LineFees, MerchantOrderFees, merchant_parts_fees_compute
 from marketplace.core.money import allocate_minor, currency_exponent, to_minor
 from purchases.shipping import group_lines_by_partner, merchant_shipping_minor
 
@@ -36,6 +42,8 @@ class MerchantQuote:
     lines: tuple[LineQuote, ...]
     shipping_minor: int
     discounts_by_offer: dict[int, int]
+    #: The fee engine's breakdown, one ``LineFees`` per line in ``lines``' order.
+    fees: MerchantOrderFees | None = None
 
     @property
     def subtotal_minor(self) -> int:
@@ -46,8 +54,32 @@ class MerchantQuote:
         return sum(line.discount_minor for line in self.lines)
 
     @property
+    def line_fees(self) -> tuple[LineFees, ...]:
+        return self.fees.lines if self.fees is not None else ()
+
+    @property
+    def city_fee_minor(self) -> int:
+        """The municipal fee the buyer pays ("City fee / عوارض شهرداری"), on top of the goods."""
+        return self.fees.city_fee_minor if self.fees is not None else 0
+
+    @property
+    def vat_minor(self) -> int:
+        return self.fees.vat_minor if self.fees is not None else 0
+
+    @property
+    def duty_minor(self) -> int:
+        return self.fees.duty_minor if self.fees is not None else 0
+
+    @property
     def total_minor(self) -> int:
-        return self.subtotal_minor - self.discount_minor + self.shipping_minor
+        return (
+            self.subtotal_minor
+            - self.discount_minor
+            + self.shipping_minor
+            + self.city_fee_minor
+            + self.vat_minor
+            + self.duty_minor
+        )
 
 
 @dataclass(frozen=True)
@@ -68,6 +100,18 @@ class PurchaseQuote:
         return sum(m.shipping_minor for m in self.merchants)
 
     @property
+    def city_fee_minor(self) -> int:
+        return sum(m.city_fee_minor for m in self.merchants)
+
+    @property
+    def vat_minor(self) -> int:
+        return sum(m.vat_minor for m in self.merchants)
+
+    @property
+    def duty_minor(self) -> int:
+        return sum(m.duty_minor for m in self.merchants)
+
+    @property
     def total_minor(self) -> int:
         return sum(m.total_minor for m in self.merchants)
 
@@ -78,13 +122,21 @@ def _discount_minor(amount: Decimal, currency: str) -> int:
     return to_minor(Decimal(amount).quantize(quantum, rounding=ROUND_DOWN), currency)
 
 
-def purchase_quote_build(*, basket: Any, country_code: str | None) -> PurchaseQuote:
-    """Split ``basket`` into merchant parts with their lines, discounts and shipping.
+def purchase_quote_build(
+    *,
+    basket: Any,
+    country_code: str | None,
+    at: datetime | None = None,
+    duties: Mapping[int, int] | None = None,
+) -> PurchaseQuote:
+    """Split ``basket`` into merchant parts with their lines, discounts, shipping and fees.
 
     Every line-level offer discount of the basket is rounded down to a whole minor unit and then
     spread over the lines it touched by largest remainder (weights: Oscar's own per-line amounts),
-    so the merchant parts always sum to the purchase total exactly. Raises ValueError for an
-    empty basket.
+    so the merchant parts always sum to the purchase total exactly. Fees follow the rules in force
+    at ``at`` (default now) for a delivery to ``country_code`` (VAT is zero-rated abroad);
+    ``duties`` maps a basket line's pk to its duties in minor units (customs, issue #6; none
+    yet). Reads the fee rules; writes nothing. Raises ValueError for an empty basket.
     """
     lines = list(basket.all_lines())
     if not lines:
@@ -140,4 +192,30 @@ def purchase_quote_build(*, basket: Any, country_code: str | None) -> PurchaseQu
                 discounts_by_offer=dict(offers),
             )
         )
-    return PurchaseQuote(currency=currency, merchants=tuple(merchants))
+    duties = duties or {}
+    fees = merchant_parts_fees_compute(
+        parts=[
+            (
+                part.partner.pk,
+                [
+                    FeeLineRequest(
+                        product=line.basket_line.product,
+                        quantity=line.basket_line.quantity,
+                        base_minor=line.after_minor,
+                        duty_minor=duties.get(line.basket_line.pk, 0),
+                    )
+                    for line in part.lines
+                ],
+            )
+            for part in merchants
+        ],
+        currency=currency,
+        country_code=country_code,
+        at=at,
+    )
+    return PurchaseQuote(
+        currency=currency,
+        merchants=tuple(
+            replace(part, fees=part_fees) for part, part_fees in zip(merchants, fees, strict=True)
+        ),
+    )

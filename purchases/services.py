@@ -14,6 +14,7 @@ from oscar.apps.order.signals import order_placed
 from oscar.core import prices
 from oscar.core.loading import get_class, get_model
 
+from fees.services import order_line_fees_record
 from marketplace.core.money import from_minor
 from marketplace.core.tasks import enqueue_on_commit
 from purchases.exceptions import (
@@ -35,9 +36,10 @@ StockRecord = get_model("partner", "StockRecord")
 TRADING = "approved"
 
 
-def _money(amount_minor: int, currency: str) -> prices.Price:
+def _money(amount_minor: int, currency: str, tax_minor: int = 0) -> prices.Price:
     amount = from_minor(amount_minor, currency)
-    return prices.Price(currency=currency, excl_tax=amount, incl_tax=amount)
+    excl_tax = from_minor(amount_minor - tax_minor, currency)
+    return prices.Price(currency=currency, excl_tax=excl_tax, incl_tax=amount)
 
 
 def _lock_and_allocate_stock(quote: PurchaseQuote) -> None:
@@ -105,14 +107,19 @@ def purchase_place(
 
     Orders are numbered ``<number>-<n>`` in the order the buyer added the merchants' goods; each
     gets its own copy of the shipping address, its own shipping charge and its share of every
-    discount (largest remainder, so the parts sum to the purchase total). Stock is allocated under
-    row locks. Queues the buyer's single confirmation email on commit.
+    discount (largest remainder, so the parts sum to the purchase total). Each order's total
+    includes its city fee (when the buyer pays it), VAT and duties, with VAT as the Oscar order's
+    tax, and each order line gets its frozen fee snapshot (``fees.models.OrderLineFees``, the
+    rules applied included), so changing a rule later never changes the order. Stock is allocated
+    under row locks. Queues the buyer's single confirmation email on commit.
 
     Raises AlreadyPlaced (the basket has a purchase), OutOfStock, MerchantUnavailable,
     MissingCustomsData (a foreign address and a product without HS code, origin and weight) or
     PurchaseError (voucher no longer available); nothing is written then. Not idempotent by itself:
     the basket's one-to-one purchase makes a second placement fail instead of duplicating.
     """
+    # Orders start the status pipeline merchant staff walk (settlement: "Delivered" starts the hold).
+    status = status or getattr(settings, "OSCAR_INITIAL_ORDER_STATUS", None)
     country = getattr(shipping_address, "country_id", None) if shipping_address else None
     quote = purchase_quote_build(basket=basket, country_code=country)
     _require_customs_data(quote, country)
@@ -137,6 +144,9 @@ def purchase_place(
             subtotal_minor=quote.subtotal_minor,
             discount_minor=quote.discount_minor,
             shipping_minor=quote.shipping_minor,
+            city_fee_minor=quote.city_fee_minor,
+            vat_minor=quote.vat_minor,
+            duty_minor=quote.duty_minor,
             total_minor=quote.total_minor,
         )
         applications = {
@@ -158,7 +168,7 @@ def purchase_place(
                 shipping_method,
                 _money(part.shipping_minor, currency),
                 billing_address,
-                _money(part.total_minor, currency),
+                _money(part.total_minor, currency, tax_minor=part.vat_minor),
                 f"{number}-{sequence}",
                 status,
                 request,
@@ -176,14 +186,20 @@ def purchase_place(
                 application = dict(applications[offer_pk])
                 application["discount"] = from_minor(amount, currency)
                 creator.create_discount_model(order, application)
+            order_lines = []
             for line in part.lines:
                 after = from_minor(line.after_minor, currency)
-                creator.create_line_models(
-                    order,
-                    line.basket_line,
-                    extra_line_fields={"line_price_incl_tax": after, "line_price_excl_tax": after},
+                order_lines.append(
+                    creator.create_line_models(
+                        order,
+                        line.basket_line,
+                        extra_line_fields={
+                            "line_price_incl_tax": after,
+                            "line_price_excl_tax": after,
+                        },
+                    )
                 )
-            MerchantOrder.objects.create(
+            merchant_order = MerchantOrder.objects.create(
                 purchase=purchase,
                 order=order,
                 partner=part.partner,
@@ -191,8 +207,15 @@ def purchase_place(
                 subtotal_minor=part.subtotal_minor,
                 discount_minor=part.discount_minor,
                 shipping_minor=part.shipping_minor,
+                city_fee_minor=part.city_fee_minor,
+                vat_minor=part.vat_minor,
+                duty_minor=part.duty_minor,
                 total_minor=part.total_minor,
             )
+            if part.fees is not None:
+                order_line_fees_record(
+                    merchant_order=merchant_order, order_lines=order_lines, fees=part.fees
+                )
             orders.append(order)
         # Offer and voucher usage is counted once per purchase, not once per merchant order.
         for application in applications.values():

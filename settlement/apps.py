@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SettlementConfig(AppConfig):
     name = "settlement"
     verbose_name = _("Settlement")
+
+    def ready(self) -> None:
+        from settlement import signals  # noqa: F401  (connects the receivers)

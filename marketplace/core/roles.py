@@ -32,18 +32,32 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[str, ...]]] = {
     # Their own partner's products, stock and orders in Oscar's dashboard; nothing else.
     MERCHANT_STAFF: ("partner.dashboard_access",),
     # Read the nomenclature and the catalogue; correct a product's classification, origin and
-    # weight. Declarations bring their own permissions when they arrive.
+    # weight.
     CUSTOMS_OFFICER: (
         "catalogue.view_product",
         "customs.view_hscode",
         "customs.view_productcustomsinfo",
         "customs.change_productcustomsinfo",
+        # The declarations workspace at /customs/ (customs.access: group membership), and read
+        # access to declarations and the rules in the admin.
+        "customs.work_declaration",
+        "customs.view_declaration",
+        "customs.view_destinationrule",
+        "customs.view_hsrule",
+        "customs.view_riskrule",
     ),
     # Read who the merchants are and what they stock; settlement and payouts bring their own.
     MUNICIPAL_FINANCE: (
         "merchants.view_merchant",
         "partner.view_partner",
         "partner.view_stockrecord",
+        "reconciliation.view_reconciliationrun",  # /finance/reconciliation/ runs and mismatches
+        "reconciliation.change_reconciliationitem",  # mark a mismatch resolved with a note
+        "fees.view_feerule",  # fee rules and their history on /finance/fees/
+        "fees.add_feerule",
+        "fees.change_feerule",  # end, change (successor) or delete a future rule
+        "finance.view_remittance",  # municipal remittance statements and exports
+        "finance.add_remittance",  # mark a period remitted with its bank reference
     ),
     # Review merchant applications (approve, reject, ask for changes) and suspend or reinstate
     # merchants, on /merchants/review/ (merchants.services).

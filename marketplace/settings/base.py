@@ -209,6 +209,7 @@ OSCAR_DASHBOARD_NAVIGATION = [
                 "url_name": "catalogue_imports:upload",
                 "access_fn": merchant_nav_access,
             },
+            {"label": _("Money"), "url_name": "merchant_dashboard:money", "access_fn": merchant_nav_access},
         ],
     },
 ]
@@ -277,4 +278,104 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "oscar": {"level": "WARNING"},
     },
+}
+
+# --- Settlement (settlement/: holds, releases, payouts; issue #5) ---------------------------
+# Merchant orders walk this pipeline in the merchant's dashboard; "Delivered" starts the hold.
+OSCAR_INITIAL_ORDER_STATUS = "Pending"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "Pending": ("Processing", "Cancelled"),
+    "Processing": ("Shipped", "Cancelled"),
+    "Shipped": ("Delivered",),
+    "Delivered": (),
+    "Cancelled": (),
+}
+SETTLEMENT_DELIVERED_STATUS = "Delivered"
+# The return window: a merchant order's earnings stay pending this many days after delivery.
+SETTLEMENT_HOLD_DAYS = env.int("SETTLEMENT_HOLD_DAYS", default=7)
+# On a refund or a lost dispute the platform gives back its commission share ("refund"), or
+# keeps it and the merchant bears it too ("keep").
+SETTLEMENT_COMMISSION_REFUND = env.str("SETTLEMENT_COMMISSION_REFUND", default="refund")
+# Available balances below this (IRR minor units) wait for the next run.
+SETTLEMENT_PAYOUT_MINIMUM_MINOR = env.int("SETTLEMENT_PAYOUT_MINIMUM_MINOR", default=1_000_000)
+# When `settlement.run` releases holds and pays out: a crontab "minute hour day month weekday"
+# in CELERY_TIMEZONE (Asia/Tehran).
+SETTLEMENT_PAYOUT_SCHEDULE = env.str("SETTLEMENT_PAYOUT_SCHEDULE", default="0 2 * * *")
+# The gateway payouts go through; empty: the active one (PAYMENTS_GATEWAY).
+SETTLEMENT_PAYOUT_GATEWAY = env.str("SETTLEMENT_PAYOUT_GATEWAY", default="")
+# Country of merchants' payout accounts at the processor.
+SETTLEMENT_PAYOUT_ACCOUNT_COUNTRY = env.str("SETTLEMENT_PAYOUT_ACCOUNT_COUNTRY", default="IR")
+
+
+def _settlement_crontab(spec: str):
+    from celery.schedules import crontab
+
+    minute, hour, day_of_month, month_of_year, day_of_week = spec.split()
+    return crontab(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+    )
+
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Release due holds, post what is missing, build and pay payouts.
+        "settlement-run": {
+            "task": "settlement.run",
+            "schedule": _settlement_crontab(SETTLEMENT_PAYOUT_SCHEDULE),
+        },
+        # Belt and braces: postings that could not be made with their payment event.
+        "settlement-post-missing": {"task": "settlement.post_missing", "schedule": 15 * 60},
+        # Holds whose return window ended move to available between the daily runs too.
+        "settlement-release-due": {"task": "settlement.release_due", "schedule": 60 * 60},
+    }
+)
+
+# --- Reconciliation (reconciliation/; issue #5) and the sandbox's processor fee --------------
+# The sandbox gateway's fee on a capture: basis points of the captured amount (rounded half up)
+# plus a fixed part in minor units, so the demo books a processor fee as Stripe's would.
+SANDBOX_FEE_BPS = env.int("SANDBOX_FEE_BPS", default=150)
+SANDBOX_FEE_FIXED_MINOR = env.int("SANDBOX_FEE_FIXED_MINOR", default=0)
+# Gateways `reconciliation.run_daily` reconciles; empty: the sandbox, and Stripe when
+# STRIPE_SECRET_KEY is set.
+RECONCILIATION_GATEWAYS = env.list("RECONCILIATION_GATEWAYS", default=[])
+# Yesterday's processor balance transactions against the ledger, at 03:30 (CELERY_TIMEZONE).
+from celery.schedules import crontab as _crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["reconciliation-daily"] = {
+    "task": "reconciliation.run_daily",
+    "schedule": _crontab(minute=30, hour=3),
+}
+
+# --- Customs (customs/: declarations, lanes, the officers' workspace, hooks; issue #6) --------
+# Who decides about a declaration: "inhouse" (officers at /customs/) or "http" (a customs
+# system: each declaration's e-CN23 is POSTed to CUSTOMS_HTTP_URL, signed the Standard Webhooks
+# way with CUSTOMS_HTTP_SECRET; it calls back /customs/hooks/status/ signed with
+# CUSTOMS_HOOK_SECRET). Secrets are "whsec_" + base64; no defaults. The callback endpoint is off
+# (404) while CUSTOMS_HOOK_SECRET is empty.
+CUSTOMS_BACKEND = env.str("CUSTOMS_BACKEND", default="inhouse")
+CUSTOMS_HTTP_URL = env.str("CUSTOMS_HTTP_URL", default="")
+CUSTOMS_HTTP_SECRET = env.str("CUSTOMS_HTTP_SECRET", default="")
+CUSTOMS_HOOK_SECRET = env.str("CUSTOMS_HOOK_SECRET", default="")
+CUSTOMS_HTTP_TIMEOUT_SECONDS = env.float("CUSTOMS_HTTP_TIMEOUT_SECONDS", default=10.0)
+# Retries of a failed delivery: base × 2^n seconds apart; then it joins the dead-letter list.
+CUSTOMS_HTTP_MAX_RETRIES = env.int("CUSTOMS_HTTP_MAX_RETRIES", default=6)
+CUSTOMS_HTTP_RETRY_BASE_SECONDS = env.float("CUSTOMS_HTTP_RETRY_BASE_SECONDS", default=30.0)
+# In-house lanes released at once (blue: released, flagged for post-clearance audit).
+CUSTOMS_AUTO_RELEASE_LANES = tuple(
+    env.list("CUSTOMS_AUTO_RELEASE_LANES", default=["green", "blue"])
+)
+# Red-lane releases need a second officer's approval.
+CUSTOMS_RED_RELEASE_SECOND_OFFICER = env.bool("CUSTOMS_RED_RELEASE_SECOND_OFFICER", default=False)
+# Hours from lane assignment to release or rejection, per lane; past it the declaration is
+# marked breached and escalated (beat "customs-sla-escalate").
+CUSTOMS_SLA_HOURS = {"green": 4, "blue": 4, "yellow": 24, "red": 48}
+# Who is emailed when an SLA is breached (besides the assigned officer).
+CUSTOMS_ESCALATION_EMAILS = env.list("CUSTOMS_ESCALATION_EMAILS", default=[])
+CELERY_BEAT_SCHEDULE["customs-sla-escalate"] = {
+    "task": "customs.sla_escalate",
+    "schedule": 15 * 60,
 }

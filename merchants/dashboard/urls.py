@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from merchants.dashboard import views
+from merchants.dashboard import money, views
 
 app_name = "merchant_dashboard"
 
@@ -11,4 +11,7 @@ urlpatterns = [
         name="product-customs",
     ),
     path("hs-codes/", views.hs_code_search_view, name="hs-code-search"),
+    path("customs/", include("customs.merchant_urls")),  # declarations, customs queries
+    path("money/", money.money_view, name="money"),
+    path("money/statement.csv", money.money_statement_csv_view, name="money-statement-csv"),
 ]

@@ -20,6 +20,14 @@ an event the way a real processor would: a JSON body signed with ``SANDBOX_WEBHO
 Standard Webhooks scheme, ``payments.signing``) and delivered, once the change commits, to the same
 ``provider_event_ingest`` that Stripe's webhooks reach, so everything downstream sees one flow.
 Card numbers are never stored or logged: brand and last four only.
+
+The sandbox keeps a processor fee so the demo shows one: ``SANDBOX_FEE_BPS`` basis points of the
+captured amount (default 150, 1.5%), rounded half up, plus ``SANDBOX_FEE_FIXED_MINOR`` (default 0),
+taken on capture (``PaymentResult.fee``). Its own book of the platform's balance,
+``SandboxBalanceTransaction``, gets a row per capture (gross, fee, net), refund, transfer, transfer
+reversal and dispute, listed by ``balance_transactions_list`` as Stripe lists its balance
+transactions. Transfers are recorded (idempotent by key), so a reversal without an amount takes
+back what is left of its transfer.
 """
 
 from __future__ import annotations
@@ -42,6 +50,8 @@ from marketplace.core.money import CURRENCY_EXPONENTS, Money
 from payments.cards import card_brand, card_number_normalise, luhn_valid
 from payments.interface import (
     AuthorizeRequest,
+    BalanceTransaction,
+    BalanceTransactionType,
     CardDeclined,
     DisputeStatus,
     EventType,
@@ -55,8 +65,9 @@ from payments.interface import (
     RefundStatus,
     TransferResult,
     TransferReversalResult,
+    balance_window_check,
 )
-from payments.models import SandboxCharge, SandboxChargeStatus
+from payments.models import SandboxBalanceTransaction, SandboxCharge, SandboxChargeStatus
 from payments.signing import headers_sign, headers_verify
 
 logger = logging.getLogger(__name__)
@@ -113,6 +124,57 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
+def fee_for(amount_minor: int) -> int:
+    """The sandbox's fee on a capture of ``amount_minor``: ``SANDBOX_FEE_BPS`` basis points
+    (default 150), rounded half up, plus ``SANDBOX_FEE_FIXED_MINOR`` (default 0)."""
+    bps = int(getattr(settings, "SANDBOX_FEE_BPS", 150))
+    fixed = int(getattr(settings, "SANDBOX_FEE_FIXED_MINOR", 0))
+    return (amount_minor * bps + 5000) // 10000 + fixed
+
+
+def _book(
+    *,
+    operation: str,
+    key: str,
+    txn_type: BalanceTransactionType,
+    amount_minor: int,
+    currency: str,
+    source_ref: str,
+    fee_minor: int = 0,
+    details: dict[str, Any] | None = None,
+) -> SandboxBalanceTransaction:
+    """Record a movement of the platform's sandbox balance once per ``operation`` and ``key``:
+    a repeat returns the first row and changes nothing."""
+    txn, _ = SandboxBalanceTransaction.objects.get_or_create(
+        provider_ref=f"sbx_txn_{_digest(f'{operation}:{key}')}",
+        defaults={
+            "type": txn_type.value,
+            "amount_minor": amount_minor,
+            "fee_minor": fee_minor,
+            "net_minor": amount_minor - fee_minor,
+            "currency": currency,
+            "source_ref": source_ref,
+            "idempotency_key": key,
+            "details": details or {},
+        },
+    )
+    return txn
+
+
+def _fee(charge: SandboxCharge) -> Money | None:
+    """The fee booked at capture (none before; zero for a charge captured before fees)."""
+    if charge.status != SandboxChargeStatus.CAPTURED:
+        return None
+    fee_minor = (
+        SandboxBalanceTransaction.objects.filter(
+            source_ref=charge.provider_ref, type=BalanceTransactionType.CHARGE
+        )
+        .values_list("fee_minor", flat=True)
+        .first()
+    )
+    return Money(fee_minor or 0, charge.currency)
+
+
 def _result(charge: SandboxCharge) -> PaymentResult:
     currency = charge.currency
     action_url = ""
@@ -129,7 +191,7 @@ def _result(charge: SandboxCharge) -> PaymentResult:
         card_last4=charge.card_last4,
         decline_code=charge.decline_code,
         decline_message=charge.decline_message,
-        fee=Money(0, currency),
+        fee=_fee(charge),
         dispute_status=DisputeStatus(charge.dispute_status),
     )
 
@@ -300,6 +362,15 @@ class SandboxGateway:
             charge.captured_minor = minor
             charge.operations[idempotency_key] = "capture"
             charge.save(update_fields=["status", "captured_minor", "operations"])
+            _book(
+                operation="capture",
+                key=idempotency_key,
+                txn_type=BalanceTransactionType.CHARGE,
+                amount_minor=minor,
+                fee_minor=fee_for(minor),
+                currency=charge.currency,
+                source_ref=charge.provider_ref,
+            )
             _emit(charge, EventType.PAYMENT_SUCCEEDED)
             if charge.behaviour == DISPUTE_AFTER_CAPTURE:
                 from marketplace.core.tasks import enqueue_on_commit
@@ -349,10 +420,19 @@ class SandboxGateway:
             charge.refunded_minor += amount.amount_minor
             charge.operations[idempotency_key] = f"refund:{reference}"
             charge.save(update_fields=["refunded_minor", "operations"])
+            _book(
+                operation="refund",
+                key=idempotency_key,
+                txn_type=BalanceTransactionType.REFUND,
+                amount_minor=-amount.amount_minor,
+                currency=amount.currency,
+                source_ref=refund_ref,
+                details={"payment": charge.provider_ref, "reference": reference},
+            )
             _emit(charge, EventType.CHARGE_REFUNDED)
         return RefundResult(refund_ref, RefundStatus.SUCCEEDED, amount)
 
-    # --- merchants' payout accounts and transfers (stateless: refs derive from the keys) ----------
+    # --- merchants' payout accounts (stateless: refs derive from the keys) and transfers -------
 
     def payout_account_create(
         self, *, merchant_reference: str, country: str, email: str, idempotency_key: str
@@ -382,28 +462,111 @@ class SandboxGateway:
         source_transaction: str,
         idempotency_key: str,
     ) -> TransferResult:
+        """Record a transfer out of the platform's sandbox balance (no balance check: the
+        sandbox lets it go below zero). A repeated key returns the first transfer as it is now."""
         if amount.amount_minor <= 0:
             raise InvalidRequest("transfer amount must be positive", param="amount")
+        txn = _book(
+            operation="transfer",
+            key=idempotency_key,
+            txn_type=BalanceTransactionType.TRANSFER,
+            amount_minor=-amount.amount_minor,
+            currency=amount.currency,
+            source_ref=f"sbx_tr_{_digest(idempotency_key)}",
+            details={
+                "destination": destination,
+                "transfer_group": transfer_group,
+                "source_transaction": source_transaction,
+            },
+        )
+        return self._transfer(txn)
+
+    @staticmethod
+    def _reversed_minor(transfer_ref: str) -> int:
+        return sum(
+            SandboxBalanceTransaction.objects.filter(
+                type=BalanceTransactionType.TRANSFER_REVERSAL, source_ref=transfer_ref
+            ).values_list("amount_minor", flat=True)
+        )
+
+    def _transfer(self, txn: SandboxBalanceTransaction) -> TransferResult:
         return TransferResult(
-            provider_ref=f"sbx_tr_{_digest(idempotency_key)}",
-            amount=amount,
-            destination=destination,
-            transfer_group=transfer_group,
-            reversed=Money.zero(amount.currency),
+            provider_ref=txn.source_ref,
+            amount=Money(-txn.amount_minor, txn.currency),
+            destination=txn.details.get("destination", ""),
+            transfer_group=txn.details.get("transfer_group", ""),
+            reversed=Money(self._reversed_minor(txn.source_ref), txn.currency),
         )
 
     def transfer_reverse(
         self, *, transfer_ref: str, amount: Money | None, idempotency_key: str
     ) -> TransferReversalResult:
-        if amount is None:
-            raise InvalidRequest(
-                "the sandbox keeps no transfer state: give the amount to reverse", param="amount"
+        """Take back ``amount`` of a recorded transfer, or what is left of it (``None``).
+        Raises ``InvalidRequest`` for an unknown transfer, another currency, or more than is
+        left. A repeated key returns the first reversal."""
+        reversal_ref = f"sbx_trr_{_digest(idempotency_key)}"
+        with transaction.atomic():
+            transfer = (
+                SandboxBalanceTransaction.objects.select_for_update()
+                .filter(type=BalanceTransactionType.TRANSFER, source_ref=transfer_ref)
+                .first()
             )
+            if transfer is None:
+                raise InvalidRequest(
+                    f"no such sandbox transfer {transfer_ref!r}", param="transfer_ref"
+                )
+            done = SandboxBalanceTransaction.objects.filter(
+                provider_ref=f"sbx_txn_{_digest(f'transfer_reversal:{idempotency_key}')}"
+            ).first()
+            if done is None:
+                remaining = -transfer.amount_minor - self._reversed_minor(transfer_ref)
+                if amount is not None and amount.currency != transfer.currency:
+                    raise InvalidRequest(
+                        "reversal currency differs from the transfer's", param="amount"
+                    )
+                minor = remaining if amount is None else amount.amount_minor
+                if not 0 < minor <= remaining:
+                    raise InvalidRequest(
+                        "reversal exceeds what is left of the transfer", param="amount"
+                    )
+                done = _book(
+                    operation="transfer_reversal",
+                    key=idempotency_key,
+                    txn_type=BalanceTransactionType.TRANSFER_REVERSAL,
+                    amount_minor=minor,
+                    currency=transfer.currency,
+                    source_ref=transfer_ref,
+                    details={"reversal_ref": reversal_ref},
+                )
         return TransferReversalResult(
-            provider_ref=f"sbx_trr_{_digest(idempotency_key)}",
+            provider_ref=done.details.get("reversal_ref", reversal_ref),
             transfer_ref=transfer_ref,
-            amount=amount,
+            amount=Money(done.amount_minor, done.currency),
         )
+
+    # --- the platform's balance at the sandbox ---------------------------------------------------
+
+    def balance_transactions_list(
+        self, *, created_gte: datetime, created_lt: datetime
+    ) -> list[BalanceTransaction]:
+        """The sandbox's book of the platform's balance (``SandboxBalanceTransaction``) in
+        [``created_gte``, ``created_lt``), oldest first. Read-only."""
+        balance_window_check(created_gte=created_gte, created_lt=created_lt)
+        rows = SandboxBalanceTransaction.objects.filter(
+            created_at__gte=created_gte, created_at__lt=created_lt
+        ).order_by("created_at", "pk")
+        return [
+            BalanceTransaction(
+                provider_ref=row.provider_ref,
+                type=BalanceTransactionType(row.type),
+                amount=Money(row.amount_minor, row.currency),
+                fee=Money(row.fee_minor, row.currency),
+                net=Money(row.net_minor, row.currency),
+                source_ref=row.source_ref,
+                created=row.created_at,
+            )
+            for row in rows
+        ]
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -463,6 +626,17 @@ class SandboxGateway:
             if charge.dispute_status == DisputeStatus.NONE:
                 charge.dispute_status = DisputeStatus.OPEN
                 charge.save(update_fields=["dispute_status"])
+                disputed = charge.captured_minor - charge.refunded_minor
+                if disputed > 0:
+                    # The bank takes the disputed amount back at once (no dispute fee here).
+                    _book(
+                        operation="dispute_open",
+                        key=charge.provider_ref,
+                        txn_type=BalanceTransactionType.DISPUTE,
+                        amount_minor=-disputed,
+                        currency=charge.currency,
+                        source_ref=charge.provider_ref,
+                    )
                 _emit(charge, EventType.DISPUTE_CREATED)
         return _result(charge)
 
@@ -474,6 +648,21 @@ class SandboxGateway:
                 return _result(charge)
             charge.dispute_status = DisputeStatus.WON if won else DisputeStatus.LOST
             charge.save(update_fields=["dispute_status"])
+            withdrawn = SandboxBalanceTransaction.objects.filter(
+                type=BalanceTransactionType.DISPUTE,
+                source_ref=charge.provider_ref,
+                amount_minor__lt=0,
+            ).first()
+            if won and withdrawn is not None:
+                # Won: the withdrawn amount comes back.
+                _book(
+                    operation="dispute_won",
+                    key=charge.provider_ref,
+                    txn_type=BalanceTransactionType.DISPUTE,
+                    amount_minor=-withdrawn.amount_minor,
+                    currency=charge.currency,
+                    source_ref=charge.provider_ref,
+                )
             _emit(charge, EventType.DISPUTE_CLOSED)
         return _result(charge)
 

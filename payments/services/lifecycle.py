@@ -200,6 +200,10 @@ def payment_result_apply(
         for step in steps:
             _transition(payment, step, source=source, actor=actor, reason=reason)
         payment.save()
+        # Ledger postings of what the payment now is (capture, fee, disputes), in this commit.
+        from settlement.services.payments import payment_settle_in_transaction
+
+        payment_settle_in_transaction(payment)
     return payment
 
 

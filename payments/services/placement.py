@@ -124,6 +124,10 @@ def payment_purchase_place(
             source=source[:128],
             reason=f"purchase {purchase.number} placed",
         )
+        # A payment captured before its purchase existed is posted now (whichever comes last).
+        from settlement.services.payments import payment_settle_in_transaction
+
+        payment_settle_in_transaction(payment)
     return purchase
 
 

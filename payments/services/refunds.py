@@ -145,6 +145,10 @@ def refund_submit(*, refund_id: int) -> Refund:
                 actor=refund.requested_by,
                 reason=refund.reason,
             )
+            # The refund's ledger posting, in this commit.
+            from settlement.services.payments import payment_settle_in_transaction
+
+            payment_settle_in_transaction(locked_payment)
             from payments.tasks import refund_buyer_notify
 
             enqueue_on_commit(refund_buyer_notify, refund.pk)

@@ -23,3 +23,186 @@ def hs_codes_ensure() -> None:
 # Catalogue factories live with the catalogue's tests; re-exported for the customs tests.
 ProductClassFactory = catalogue_factories.ProductClassFactory
 ProductFactory = catalogue_factories.ProductFactory
+
+
+# --- Destination rules, foreign orders, people --------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from django.contrib.auth.models import Group  # noqa: E402
+from oscar.core.loading import get_model  # noqa: E402
+
+from customs.models import DestinationRule, RiskRule  # noqa: E402
+from marketplace.core.roles import CUSTOMS_OFFICER, MERCHANT_STAFF, roles_ensure  # noqa: E402
+from tests.merchants.factories import MerchantFactory, UserFactory  # noqa: E402
+from tests.search.factories import StockRecordFactory  # noqa: E402
+
+Country = get_model("address", "Country")
+ShippingAddress = get_model("order", "ShippingAddress")
+
+_RULES_MIGRATION = "customs.migrations.0004_seed_destination_rules"
+
+#: Countries the tests ship to, as Oscar's address app needs them.
+COUNTRIES = {
+    "IR": ("IRN", "364", "Iran"),
+    "AF": ("AFG", "004", "Afghanistan"),
+    "TR": ("TUR", "792", "Turkey"),
+    "PK": ("PAK", "586", "Pakistan"),
+    "IQ": ("IRQ", "368", "Iraq"),
+    "FR": ("FRA", "250", "France"),
+}
+
+
+def customs_rules_ensure() -> None:
+    """The seed destination and risk rules (migration 0004), reloaded after a flush."""
+    hs_codes_ensure()
+    if not DestinationRule.objects.exists() and not RiskRule.objects.exists():
+        importlib.import_module(_RULES_MIGRATION).rules_load(apps, None)
+
+
+def risk_rules_off() -> None:
+    """Switch the seed risk rules off, so a test's lanes come from its own rules only."""
+    RiskRule.objects.update(active=False)
+
+
+def country_ensure(code: str):
+    a3, numeric, name = COUNTRIES[code]
+    country, _ = Country.objects.update_or_create(
+        iso_3166_1_a2=code,
+        defaults={
+            "iso_3166_1_a3": a3,
+            "iso_3166_1_numeric": numeric,
+            "printable_name": name,
+            "name": name,
+            "is_shipping_country": True,
+        },
+    )
+    return country
+
+
+def officer_create(username: str = "officer@customs.example"):
+    roles_ensure()
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=CUSTOMS_OFFICER))
+    return user
+
+
+def merchant_staff_create(merchant, username: str | None = None):
+    roles_ensure()
+    user = UserFactory(**({"username": username} if username else {}))
+    user.groups.add(Group.objects.get(name=MERCHANT_STAFF))
+    merchant.partner.users.add(user)
+    return user
+
+
+#: (title, price IRR, HS code, net grams, description, heritage) of the goods tests sell abroad.
+SAFFRON = ("Sargol saffron 4.6 g", 4_500_000, "091020", 5, "Saffron, dried stigmas", False)
+CARPET = ("Kashmar wool rug", 30_000_000, "570110", 9_000, "Hand-knotted wool carpet", False)
+ANTIQUE = ("Qajar painting", 80_000_000, "970690", 2_000, "Antique painting, over 100 years", True)
+WINE = ("Shiraz wine", 5_000_000, "220421", 750, "Wine of fresh grapes", False)
+
+
+def goods_create(merchant, spec, *, stock: int = 20):
+    """A product sold by ``merchant`` with its customs data."""
+    from customs.services import product_customs_set
+
+    title, price, hs_code, grams, description, heritage = spec
+    product = ProductFactory(title=title, title_en=title)
+    StockRecordFactory(
+        product=product, partner=merchant.partner, price=Decimal(price), num_in_stock=stock
+    )
+    product_customs_set(
+        product=product,
+        hs_code=hs_code,
+        origin_country="IR",
+        net_weight_grams=grams,
+        customs_description=description,
+        cultural_heritage=heritage,
+    )
+    return product
+
+
+def address_abroad(country_code: str = "AF", **overrides):
+    country = country_ensure(country_code)
+    values = {
+        "first_name": "Ahmad",
+        "last_name": "Rahimi",
+        "line1": "Jade-ye Walayat 14",
+        "line4": "Herat",
+        "postcode": "3001",
+        "country": country,
+        **overrides,
+    }
+    return ShippingAddress(**values)
+
+
+_numbers = iter(range(500_000, 10**9))
+
+
+def foreign_purchase(items, *, country_code: str = "AF", number: str | None = None):
+    """Place a purchase of ``[(product, quantity), ...]`` to ``country_code`` through
+    ``purchases.services.purchase_place``; returns its merchant orders in sequence order."""
+    from purchases.services import purchase_place
+    from purchases.shipping import MerchantDelivery
+    from tests.shop import basket_build, iran_ensure
+
+    iran_ensure()
+    basket = basket_build(items)
+    purchase = purchase_place(
+        basket=basket,
+        number=number or str(next(_numbers)),
+        user=None,
+        guest_email="buyer@herat.example",
+        shipping_address=address_abroad(country_code),
+        billing_address=None,
+        shipping_method=MerchantDelivery(country_code),
+    )
+    return list(purchase.merchant_orders.order_by("sequence"))
+
+
+def merchant_with_goods(*specs, name: str = "Novin Saffron House"):
+    merchant = MerchantFactory(name_en=name, name_fa="زعفران نوین")
+    return merchant, [goods_create(merchant, spec) for spec in specs]
+
+
+def paid_abroad(client, goods, quantities, *, country_code: str = "AF"):
+    """A guest pays through Oscar's checkout (sandbox card) for ``goods`` (``[(merchant,
+    product), ...]``) delivered to ``country_code``; returns the purchase's merchant orders."""
+    from django.urls import reverse
+
+    from purchases.models import Purchase
+    from tests.payments.fixtures import CARD_OK, Checkout, card
+
+    country_ensure(country_code)
+
+    class AbroadCheckout(Checkout):
+        def details(self, email: str = "buyer@herat.example"):
+            self.basket()
+            response = self.client.post(
+                reverse("checkout:index"), {"username": email, "options": "anonymous"}
+            )
+            assert response.status_code == 302, response.content[:500]
+            response = self.client.post(
+                reverse("checkout:shipping-address"),
+                {
+                    "first_name": "Ahmad",
+                    "last_name": "Rahimi",
+                    "line1": "Jade-ye Walayat 14",
+                    "line4": "Herat",
+                    "country": country_code,
+                },
+            )
+            assert response.status_code == 302, response.content[:500]
+            response = self.client.get(reverse("checkout:shipping-method"), follow=True)
+            assert response.redirect_chain[-1][0] == reverse("checkout:payment-details")
+            return response
+
+    checkout = AbroadCheckout(client, goods, quantities)
+    checkout.details()
+    fields = card(CARD_OK)
+    assert checkout.preview(fields).status_code == 200
+    response = checkout.place(fields)
+    assert response["Location"] == reverse("checkout:thank-you"), response
+    client.logout()
+    purchase = Purchase.objects.latest("created_at")
+    return list(purchase.merchant_orders.select_related("order").order_by("sequence"))

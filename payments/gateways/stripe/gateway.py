@@ -18,16 +18,21 @@
   fake does not have it); not a re-POST of the create: that would charge when the first call
   never reached Stripe, and a find must be read-only.
 - Amounts cross in ``currencies`` (zero- and three-decimal currencies handled explicitly).
+- ``balance_transactions_list`` pages through ``GET /v1/balance_transactions`` over
+  ``created[gte]``/``created[lt]`` (``LIST_PAGE_SIZE`` a page, the SDK's auto-pagination) with
+  ``expand[]=data.source``, so a charge's or dispute's balance transaction names its
+  PaymentIntent (the reference our payments keep) and a transfer reversal its transfer.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import stripe
 from django.conf import settings
@@ -43,6 +48,8 @@ from payments.gateways.stripe.currencies import (
 from payments.gateways.stripe.events import NAME, event_verify
 from payments.interface import (
     AuthorizeRequest,
+    BalanceTransaction,
+    BalanceTransactionType,
     CardDeclined,
     DisputeStatus,
     GatewayPaymentStatus,
@@ -55,6 +62,7 @@ from payments.interface import (
     RefundStatus,
     TransferResult,
     TransferReversalResult,
+    balance_window_check,
 )
 
 if TYPE_CHECKING:
@@ -109,6 +117,29 @@ AUTHENTICATION_FAILED: Final = (
     "method and try again.",
 )
 GENERIC_DECLINE: Final = "Your card was declined."
+#: Objects a page of a list that we read whole (Stripe's maximum).
+LIST_PAGE_SIZE: Final = 100
+
+_T = BalanceTransactionType
+#: Stripe's balance transaction types by the protocol's names; any other is ``OTHER``.
+#: ``adjustment`` is ``DISPUTE`` when its reporting category or source says it is one.
+_BALANCE_TYPES: Final = {
+    "charge": _T.CHARGE,
+    "payment": _T.CHARGE,
+    "payment_reversal": _T.CHARGE,
+    "refund": _T.REFUND,
+    "payment_refund": _T.REFUND,
+    "refund_failure": _T.REFUND,
+    "payment_failure_refund": _T.REFUND,
+    "transfer": _T.TRANSFER,
+    "transfer_cancel": _T.TRANSFER,
+    "transfer_failure": _T.TRANSFER,
+    "transfer_refund": _T.TRANSFER_REVERSAL,
+    "adjustment": _T.ADJUSTMENT,
+    "payout": _T.PAYOUT,
+    "payout_cancel": _T.PAYOUT,
+    "payout_failure": _T.PAYOUT,
+}
 
 
 @contextmanager
@@ -145,6 +176,46 @@ def _decline(error: stripe.PaymentIntent.LastPaymentError) -> tuple[str, str]:
     return code, message
 
 
+def _id(value: Any) -> str:
+    """An expandable field's id, whether Stripe sent the id or the object."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(getattr(value, "id", "") or "")
+
+
+def _balance_type(txn: stripe.BalanceTransaction) -> BalanceTransactionType:
+    kind = _BALANCE_TYPES.get(txn.type, BalanceTransactionType.OTHER)
+    if kind == BalanceTransactionType.ADJUSTMENT:
+        category = getattr(txn, "reporting_category", None) or ""
+        if category.startswith("dispute") or getattr(txn.source, "object", "") == "dispute":
+            return BalanceTransactionType.DISPUTE
+    return kind
+
+
+def _balance_source(txn: stripe.BalanceTransaction) -> str:
+    """The reference our rows keep of what ``txn`` belongs to (``BalanceTransaction``): a
+    charge's or dispute's PaymentIntent, a reversal's transfer, otherwise the source's id."""
+    source = txn.source
+    if source is None or isinstance(source, str):
+        return source or ""
+    kind = getattr(source, "object", "")
+    # Stripe leaves out fields that do not apply, and its objects are not dicts.
+    if kind in ("charge", "dispute"):
+        return (
+            _id(getattr(source, "payment_intent", None))
+            or _id(getattr(source, "charge", None))
+            or _id(source)
+        )
+    if kind == "transfer_reversal":
+        return _id(getattr(source, "transfer", None)) or _id(source)
+    return _id(source)
+
+
+def _epoch(moment: datetime) -> int:
+    """Stripe's whole-second ``created`` bound for ``moment``: [gte, lt) stays half-open."""
+    return math.ceil(moment.timestamp())
+
+
 def _card(intent: stripe.PaymentIntent, charge: stripe.Charge | None) -> tuple[str, str]:
     """Brand and last four: from the charge, else the payment method, else the failed attempt's."""
     details = charge.payment_method_details if charge is not None else None
@@ -167,9 +238,16 @@ class StripeGateway:
     currencies = chargeable()
     accepts_card_fields = False
 
-    def __init__(self, *, client: stripe.StripeClient, webhook_secret: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        client: stripe.StripeClient,
+        webhook_secret: str = "",
+        list_page_size: int = LIST_PAGE_SIZE,
+    ) -> None:
         self._client = client
         self._webhook_secret = webhook_secret
+        self._list_page_size = list_page_size
 
     # --- payments -------------------------------------------------------------------------------
 
@@ -542,6 +620,42 @@ class StripeGateway:
             transfer_ref=transfer_ref,
             amount=amount_from_stripe(reversal.amount, reversal.currency),
         )
+
+    # --- the platform's balance ------------------------------------------------------------------
+
+    def balance_transactions_list(
+        self, *, created_gte: datetime, created_lt: datetime
+    ) -> list[BalanceTransaction]:
+        """The platform's balance transactions created in [``created_gte``, ``created_lt``),
+        oldest first (Stripe lists newest first; this pages through all of them). Stripe's types
+        become ``BalanceTransactionType`` (``transfer_refund`` → ``TRANSFER_REVERSAL``, a
+        dispute's ``adjustment`` → ``DISPUTE``, ``payment_refund`` → ``REFUND``...); amounts,
+        fees and nets cross as ``Money`` (``InvalidRequest`` for a currency we do not keep).
+        Read-only."""
+        balance_window_check(created_gte=created_gte, created_lt=created_lt)
+        found: list[BalanceTransaction] = []
+        with _calling():
+            page = self._client.v1.balance_transactions.list(
+                params={
+                    "created": {"gte": _epoch(created_gte), "lt": _epoch(created_lt)},
+                    "limit": self._list_page_size,
+                    "expand": ["data.source"],
+                }
+            )
+            for txn in page.auto_paging_iter():
+                found.append(
+                    BalanceTransaction(
+                        provider_ref=txn.id,
+                        type=_balance_type(txn),
+                        amount=amount_from_stripe(txn.amount, txn.currency),
+                        fee=amount_from_stripe(txn.fee, txn.currency),
+                        net=amount_from_stripe(txn.net, txn.currency),
+                        source_ref=_balance_source(txn),
+                        created=datetime.fromtimestamp(txn.created, tz=UTC),
+                    )
+                )
+        found.reverse()
+        return found
 
     # --- events -----------------------------------------------------------------------------------
 

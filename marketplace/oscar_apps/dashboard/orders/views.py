@@ -1,11 +1,14 @@
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from oscar.apps.dashboard.orders import views
+from oscar.core.loading import get_class
 
 from merchants.dashboard.selectors import dashboard_order_lines, dashboard_orders
 
 ShippingAddress = views.ShippingAddress
+EventHandler = get_class("order.processing", "EventHandler")
 
 
 def _orders_for(user) -> QuerySet:
@@ -17,6 +20,15 @@ def _order_for_user_or_404(user, number):
     return get_object_or_404(_orders_for(user), number=number)
 
 
+class AtomicStatusEventHandler(EventHandler):
+    """Oscar's handler, with a status change and what its ``order_status_changed`` receivers
+    record (settlement starts a delivered order's hold) committed together or not at all."""
+
+    def handle_order_status_change(self, order, new_status, note_msg=None):
+        with transaction.atomic():
+            super().handle_order_status_change(order, new_status, note_msg=note_msg)
+
+
 class OrderStatsView(views.OrderStatsView):
     def get_stats(self, filters):
         visible = dashboard_orders(user=self.request.user).values("pk")
@@ -24,6 +36,8 @@ class OrderStatsView(views.OrderStatsView):
 
 
 class OrderListView(views.OrderListView):
+    handler_class = AtomicStatusEventHandler
+
     def dispatch(self, request, *args, **kwargs):
         # Oscar's dispatch only sets base_queryset (from queryset_orders_for_user) before handing
         # over; set ours and skip it. Listing, search, CSV and bulk status changes all read it.
@@ -32,6 +46,8 @@ class OrderListView(views.OrderListView):
 
 
 class OrderDetailView(views.OrderDetailView):
+    handler_class = AtomicStatusEventHandler
+
     def get_object(self, queryset=None):
         return _order_for_user_or_404(self.request.user, self.kwargs["number"])
 

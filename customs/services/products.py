@@ -54,13 +54,16 @@ def product_customs_set(
     origin_country: str,
     net_weight_grams: int,
     customs_description: str,
+    cultural_heritage: bool | None = None,
 ) -> ProductCustomsInfo:
     """Create or update the customs information of `product`; return it.
 
     `hs_code` must be an existing 6-digit HS 2022 subheading ("091020"; "0910.20" is accepted);
     `origin_country` an ISO 3166-1 alpha-2 code (case-insensitive); `net_weight_grams` a
     positive int; `customs_description` non-blank printable English (ASCII) of at most 255
-    characters. Parent products are refused: their children are what ships.
+    characters. Parent products are refused: their children are what ships. `cultural_heritage`
+    flags antiques and cultural-heritage pieces (their export needs an authorisation); None keeps
+    the stored flag (False for a new row).
 
     Raises `django.core.exceptions.ValidationError` whose `message_dict` names every bad field
     (`hs_code`, `origin_country`, `net_weight_grams`, `customs_description`, `product`); nothing
@@ -104,6 +107,8 @@ def product_customs_set(
         "net_weight_grams": net_weight_grams,
         "customs_description": description,
     }
+    if cultural_heritage is not None:
+        values["cultural_heritage"] = bool(cultural_heritage)
     with transaction.atomic():
         info = ProductCustomsInfo.objects.select_for_update().filter(product=product).first()
         if info is None:

@@ -129,6 +129,14 @@ class ProductCustomsInfo(models.Model):
         validators=[validate_customs_description],
         help_text=_("Plain English wording for the declaration, e.g. 'Saffron, dried stigmas'."),
     )
+    cultural_heritage = models.BooleanField(
+        _("Antique or cultural heritage"),
+        default=False,
+        help_text=_(
+            "Tick for antiques and cultural-heritage pieces (an old hand-knotted carpet): their "
+            "export needs an authorisation."
+        ),
+    )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 

@@ -1,0 +1,1 @@
+"""A stock django-oscar 4.2.1 shop for ``benchmarks/bench_shop.py`` to compare against (README.md)."""

@@ -1,0 +1,1 @@
+"""Pages of the customs domain: the officers' workspace, files, the rules, hooks."""

@@ -52,9 +52,7 @@ class QueryForm(forms.Form):
 
 
 class InspectionForm(forms.Form):
-    result = forms.CharField(
-        label=_("Inspection result"), widget=forms.Textarea(attrs={"rows": 3})
-    )
+    result = forms.CharField(label=_("Inspection result"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AssignForm(forms.Form):

@@ -8,9 +8,7 @@ app_name = "customs"
 
 urlpatterns = [
     path("", merchant_views.MerchantDeclarationListView.as_view(), name="declarations"),
-    path(
-        "<int:pk>/", merchant_views.MerchantDeclarationDetailView.as_view(), name="declaration"
-    ),
+    path("<int:pk>/", merchant_views.MerchantDeclarationDetailView.as_view(), name="declaration"),
     path(
         "<int:pk>/queries/<int:query_pk>/answer/",
         merchant_views.MerchantQueryAnswerView.as_view(),

@@ -9,11 +9,11 @@ app_name = "customs"
 urlpatterns = [
     path("", workspace.QueueView.as_view(), name="queue"),
     path("declarations/<int:pk>/", workspace.DeclarationDetailView.as_view(), name="declaration"),
+    path("declarations/<int:pk>/ecn23.json", files.Ecn23View.as_view(), name="declaration-ecn23"),
     path(
-        "declarations/<int:pk>/ecn23.json", files.Ecn23View.as_view(), name="declaration-ecn23"
-    ),
-    path(
-        "declarations/<int:pk>/cn23.pdf", files.PdfView.as_view(kind="cn23"), name="declaration-cn23"
+        "declarations/<int:pk>/cn23.pdf",
+        files.PdfView.as_view(kind="cn23"),
+        name="declaration-cn23",
     ),
     path(
         "declarations/<int:pk>/invoice.pdf",

@@ -185,7 +185,8 @@ class Declaration(models.Model):
                 name="customs_declaration_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(lane="") | Q(lane__in=Lane.values), name="customs_declaration_lane_valid"
+                condition=Q(lane="") | Q(lane__in=Lane.values),
+                name="customs_declaration_lane_valid",
             ),
             models.CheckConstraint(
                 condition=Q(goods_value_minor__gte=0)
@@ -366,9 +367,7 @@ class DeclarationDocument(models.Model):
 
     Kind = DocumentKind
 
-    declaration = models.ForeignKey(
-        Declaration, on_delete=models.PROTECT, related_name="documents"
-    )
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="documents")
     query = models.ForeignKey(
         "customs.DeclarationQuery",
         on_delete=models.PROTECT,
@@ -434,6 +433,9 @@ class DeclarationQuery(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"query {self.pk} on {self.declaration_id}"
+
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
@@ -442,9 +444,7 @@ class DeclarationQuery(models.Model):
 class RiskHit(models.Model):
     """A selectivity rule that hit this declaration, with the reason the officer sees."""
 
-    declaration = models.ForeignKey(
-        Declaration, on_delete=models.CASCADE, related_name="risk_hits"
-    )
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="risk_hits")
     rule = models.ForeignKey(
         "customs.RiskRule",
         on_delete=models.SET_NULL,

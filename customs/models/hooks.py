@@ -61,7 +61,9 @@ class OutboundDelivery(models.Model):
         ordering = ("-created_at",)
         verbose_name = _("Outbound delivery")
         verbose_name_plural = _("Outbound deliveries")
-        indexes = [models.Index(fields=["status", "created_at"], name="customs_delivery_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="customs_delivery_status_idx")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind=DeliveryKind.DECLARATION, subscription__isnull=True)
@@ -124,7 +126,7 @@ class MerchantWebhookSubscription(models.Model):
         verbose_name_plural = _("Merchant webhook subscriptions")
         constraints = [
             models.CheckConstraint(
-                condition=Q(secret__startswith="whsec_"),
+                condition=Q(secret__startswith="whsec_"),  # noqa: S106 - a prefix, not a secret
                 name="customs_merchantwebhooksubscription_secret_format",
             ),
         ]

@@ -95,9 +95,7 @@ class DestinationRule(EffectiveDated):
     de_minimis_covers_vat = models.BooleanField(
         _("De minimis also exempts import VAT"), default=True
     )
-    import_vat_bp = models.PositiveIntegerField(
-        _("Import VAT (basis points, 100 = 1%)"), default=0
-    )
+    import_vat_bp = models.PositiveIntegerField(_("Import VAT (basis points, 100 = 1%)"), default=0)
     default_duty_bp = models.PositiveIntegerField(
         _("Duty when no HS rate matches (basis points)"), default=0
     )

@@ -63,9 +63,7 @@ class QuoteCustoms:
         for merchant in self.merchants:
             for line_id, verdict in zip(merchant.line_ids, merchant.check.lines, strict=True):
                 if verdict.prohibited:
-                    result[line_id] = [
-                        f.reason for f in verdict.findings if f.kind == "prohibited"
-                    ]
+                    result[line_id] = [f.reason for f in verdict.findings if f.kind == "prohibited"]
         for line_id in self.missing_data:
             result.setdefault(line_id, []).append(
                 _("This product cannot be shipped abroad yet (no customs data).")
@@ -130,4 +128,6 @@ def purchase_quote_customs(
                 ),
             )
         )
-    return QuoteCustoms(country=rules.country, merchants=tuple(merchants), missing_data=tuple(missing))
+    return QuoteCustoms(
+        country=rules.country, merchants=tuple(merchants), missing_data=tuple(missing)
+    )

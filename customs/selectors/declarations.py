@@ -36,8 +36,9 @@ class QueueFilters:
     open_only: bool = True
 
 
-def declaration_queue(*, filters: QueueFilters, user: Any = None, now: datetime | None = None
-                      ) -> QuerySet[Declaration]:
+def declaration_queue(
+    *, filters: QueueFilters, user: Any = None, now: datetime | None = None
+) -> QuerySet[Declaration]:
     """Declarations for the officers' queue, oldest first, narrowed by ``filters``: lane, status,
     destination, merchant, submitted more than N hours ago, SLA breached or not, assigned to
     ``user`` only; open ones only unless ``open_only`` is False (or a closed status is asked)."""

@@ -72,11 +72,13 @@ def _catalogue_prices(declaration: Declaration, items: list[DeclarationItem]) ->
 
 
 def _history(declaration: Declaration) -> dict[str, int]:
-    return Declaration.objects.filter(merchant_id=declaration.merchant_id).exclude(
-        pk=declaration.pk
-    ).aggregate(
-        earlier=Count("pk", filter=Q(submitted_at__lte=declaration.submitted_at)),
-        rejected=Count("pk", filter=Q(status=DeclarationStatus.REJECTED)),
+    return (
+        Declaration.objects.filter(merchant_id=declaration.merchant_id)
+        .exclude(pk=declaration.pk)
+        .aggregate(
+            earlier=Count("pk", filter=Q(submitted_at__lte=declaration.submitted_at)),
+            rejected=Count("pk", filter=Q(status=DeclarationStatus.REJECTED)),
+        )
     )
 
 
@@ -178,17 +180,31 @@ def _evaluate(
                 rejected_declarations=rejected,
             )
     elif kind == RiskRuleKind.VALUE_PER_WEIGHT:
-        chosen = [i for i in items if not rule.hs_code_id or i.hs_code_id.startswith(rule.hs_code_id)]
+        chosen = [
+            i for i in items if not rule.hs_code_id or i.hs_code_id.startswith(rule.hs_code_id)
+        ]
         if chosen:
             per_kg = _per_kg(
                 sum(i.value_minor for i in chosen), sum(i.net_weight_grams for i in chosen)
             )
-            low = rule.min_per_kg_minor is not None and per_kg is not None and per_kg < rule.min_per_kg_minor
-            high = rule.max_per_kg_minor is not None and per_kg is not None and per_kg > rule.max_per_kg_minor
+            low = (
+                rule.min_per_kg_minor is not None
+                and per_kg is not None
+                and per_kg < rule.min_per_kg_minor
+            )
+            high = (
+                rule.max_per_kg_minor is not None
+                and per_kg is not None
+                and per_kg > rule.max_per_kg_minor
+            )
             if low or high:
                 return hit(
                     _("Declared value %(per_kg)d per kg is %(side)s the range of %(rule)s.")
-                    % {"per_kg": per_kg, "side": _("below") if low else _("above"), "rule": rule.name},
+                    % {
+                        "per_kg": per_kg,
+                        "side": _("below") if low else _("above"),
+                        "rule": rule.name,
+                    },
                     value_per_kg_minor=per_kg,
                 )
     elif kind == RiskRuleKind.RANDOM:

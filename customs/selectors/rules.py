@@ -102,9 +102,12 @@ class DestinationRules:
         """The duty rate of the longest HS prefix of ``hs_code``, if any."""
         best: HSRule | None = None
         for rule in self.import_rules:
-            if rule.kind == HSRuleKind.DUTY and hs_code.startswith(rule.hs_code_id):
-                if best is None or len(rule.hs_code_id) > len(best.hs_code_id):
-                    best = rule
+            if (
+                rule.kind == HSRuleKind.DUTY
+                and hs_code.startswith(rule.hs_code_id)
+                and (best is None or len(rule.hs_code_id) > len(best.hs_code_id))
+            ):
+                best = rule
         return best
 
     def goods_rules_for(self, line: CustomsLine) -> list[HSRule]:

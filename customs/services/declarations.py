@@ -176,9 +176,7 @@ def release_apply(
         declaration, S.RELEASED, actor=actor, reason=reason, source=source, allow_skip=allow_skip
     )
     assert declaration.released_at is not None
-    settlement_release(
-        merchant_order_id=declaration.merchant_order_id, at=declaration.released_at
-    )
+    settlement_release(merchant_order_id=declaration.merchant_order_id, at=declaration.released_at)
     return event
 
 

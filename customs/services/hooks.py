@@ -176,7 +176,9 @@ def outbound_delivery_attempt(*, delivery_id: int) -> str:
             allow_redirects=False,
         )
     except (requests.Timeout, requests.ConnectionError) as exc:
-        _record(delivery_id, last_status_code=None, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        _record(
+            delivery_id, last_status_code=None, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         raise DeliveryRetryable(str(exc)) from exc
     code = response.status_code
     if 200 <= code < 300:
@@ -220,9 +222,7 @@ def outbound_delivery_retry(*, delivery_id: int) -> OutboundDelivery:
 # --- inbound ----------------------------------------------------------------------------------
 
 
-def inbound_event_ingest(
-    *, body: bytes, headers: Mapping[str, str]
-) -> tuple[InboundEvent, bool]:
+def inbound_event_ingest(*, body: bytes, headers: Mapping[str, str]) -> tuple[InboundEvent, bool]:
     """Verify a customs-system callback on its raw body and store it under its ``webhook-id``.
 
     Returns the stored event and whether it is new; a new one is queued for
@@ -236,7 +236,9 @@ def inbound_event_ingest(
     event_type = payload.get("type")
     data = payload.get("data")
     if event_type not in INBOUND_TYPES:
-        raise PayloadInvalid(f"unknown type {event_type!r}; expected one of {sorted(INBOUND_TYPES)}")
+        raise PayloadInvalid(
+            f"unknown type {event_type!r}; expected one of {sorted(INBOUND_TYPES)}"
+        )
     if not isinstance(data, dict) or not isinstance(data.get("declaration"), str):
         raise PayloadInvalid("data.declaration (the declaration number) is required")
     sent_at = datetime.fromtimestamp(int(lowered["webhook-timestamp"]), tz=UTC)

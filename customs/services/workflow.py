@@ -257,9 +257,10 @@ def declaration_inspection_record(*, declaration_id: int, actor: Any, result: st
 
 def _hs_subheading(hs_code: str) -> str:
     digits = _HS_SEPARATORS.sub("", hs_code or "")
-    if not re.fullmatch(r"[0-9]{6}", digits) or not HSCode.objects.filter(
-        code=digits, level=SUBHEADING_LEVEL
-    ).exists():
+    if (
+        not re.fullmatch(r"[0-9]{6}", digits)
+        or not HSCode.objects.filter(code=digits, level=SUBHEADING_LEVEL).exists()
+    ):
         raise ActionRefused(
             _("Enter a 6-digit HS 2022 subheading, not %(code)r.") % {"code": hs_code}
         )

@@ -21,7 +21,9 @@ def declaration_visible_to(*, declaration_id: int, user) -> Declaration:
     """The declaration if ``user`` may see it (officer, or staff of its merchant); raises
     ``Http404`` otherwise."""
     declaration = (
-        Declaration.objects.select_related("merchant_order__order").filter(pk=declaration_id).first()
+        Declaration.objects.select_related("merchant_order__order")
+        .filter(pk=declaration_id)
+        .first()
     )
     if declaration is None:
         raise Http404
@@ -75,7 +77,5 @@ class PdfView(LoginRequiredMixin, View):
         declaration = declaration_visible_to(declaration_id=pk, user=request.user)
         pdf = declaration_pdf(declaration=declaration, kind=self.kind)
         response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'inline; filename="{declaration.number}-{self.kind}.pdf"'
-        )
+        response["Content-Disposition"] = f'inline; filename="{declaration.number}-{self.kind}.pdf"'
         return _private(response)

@@ -28,7 +28,7 @@ class RulesView(View):
             raise PermissionDenied
         day = parse_date(request.GET.get("at") or "")
         at = (
-            timezone.make_aware(datetime(day.year, day.month, day.day, 12))
+            datetime(day.year, day.month, day.day, 12, tzinfo=timezone.get_current_timezone())
             if day
             else timezone.now()
         )

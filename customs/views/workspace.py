@@ -242,7 +242,9 @@ class DeclarationActionView(OfficerRequiredMixin, View):
             if not form.is_valid():
                 for field, errors in form.errors.items():
                     label = form.fields[field].label if field in form.fields else ""
-                    messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+                    messages.error(
+                        request, f"{label}: {' '.join(errors)}" if label else " ".join(errors)
+                    )
                 return HttpResponseRedirect(_detail_url(pk))
             data = form.cleaned_data
         try:

@@ -67,7 +67,14 @@ def test_a_paid_cross_border_order_gets_its_declaration(herat_order, settings):
     }
     items = list(declaration.items.order_by("sequence"))
     assert [
-        (i.description, i.hs_code_id, i.quantity, i.net_weight_grams, i.value_minor, i.origin_country)
+        (
+            i.description,
+            i.hs_code_id,
+            i.quantity,
+            i.net_weight_grams,
+            i.value_minor,
+            i.origin_country,
+        )
         for i in items
     ] == [
         ("Saffron, dried stigmas", "091020", 2, 10, 9_000_000, "IR"),
@@ -203,7 +210,9 @@ def test_ecn23_validates_against_the_documented_schema(herat_order):
     }
     assert shipment["TradeTerms"] == {"ConditionCode": "DDP"}
     saffron = shipment["GovernmentAgencyGoodsItem"][0]
-    assert saffron["Commodity"]["Classification"] == [{"ID": "091020", "IdentificationTypeCode": "HS"}]
+    assert saffron["Commodity"]["Classification"] == [
+        {"ID": "091020", "IdentificationTypeCode": "HS"}
+    ]
     assert saffron["GoodsMeasure"]["NetNetWeightMeasure"] == {"value": "0.01", "unitCode": "KGM"}
     assert saffron["GoodsMeasure"]["TariffQuantity"] == {"value": "2", "unitCode": "NAR"}
     assert saffron["Origin"] == {"CountryCode": "IR"}

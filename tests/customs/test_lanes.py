@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def declare(*items, country="AF", merchant_goods=None):
-    merchant, goods = merchant_goods or merchant_with_goods(SAFFRON, CARPET, ANTIQUE)
+    _merchant, goods = merchant_goods or merchant_with_goods(SAFFRON, CARPET, ANTIQUE)
     lines = [(goods[index], quantity) for index, quantity in items]
     [merchant_order] = foreign_purchase(lines, country_code=country)
     return declaration_create(merchant_order_id=merchant_order.pk)
@@ -40,7 +40,9 @@ def test_no_hit_is_green_and_released_at_once_with_settlement_told(rules):
 
     assert (declaration.lane, declaration.status) == ("green", "released")
     assert not declaration.risk_hits.exists()
-    assert list(declaration.events.filter(action="status").values_list("from_status", "to_status")) == [
+    assert list(
+        declaration.events.filter(action="status").values_list("from_status", "to_status")
+    ) == [
         ("submitted", "green"),
         ("green", "released"),
     ]
@@ -79,7 +81,7 @@ def test_destination_rule(rules):
 
 def test_under_declared_value_against_the_catalogue_price(rules):
     rule(kind="under_declared", lane="yellow", threshold_bp=3000)
-    merchant, goods = merchant_with_goods(SAFFRON)
+    _merchant, goods = merchant_with_goods(SAFFRON)
     [merchant_order] = foreign_purchase([(goods[0], 1)])
     # The catalogue price rose after the sale: the order's 4.5M is now more than 30% below 7M.
     goods[0].stockrecords.update(price=7_000_000)
@@ -138,7 +140,9 @@ def test_a_merchant_with_past_rejections_goes_red(rules):
 
 def test_value_per_weight_narrowed_by_hs_prefix(rules):
     # Saffron at 4.5M per 5 g is 900M per kg: above 300M, fine; below 1,000M, flagged.
-    rule(kind="value_per_weight", lane="yellow", hs_code_id="091020", min_per_kg_minor=1_000_000_000)
+    rule(
+        kind="value_per_weight", lane="yellow", hs_code_id="091020", min_per_kg_minor=1_000_000_000
+    )
 
     declaration = declare((0, 1), (1, 1))
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 import pghistory.models
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from customs.exceptions import DestinationNotSupported
 from customs.models import DestinationRule, HSRule, RiskRule
@@ -82,7 +81,9 @@ def test_database_refuses_two_destination_rules_in_force_at_once(rules):
 
 def test_database_refuses_two_duty_rates_for_one_prefix_at_once(rules):
     with pytest.raises(IntegrityError), transaction.atomic():
-        HSRule.objects.create(country="AF", hs_code_id="0910", kind="duty", rate_bp=1, valid_from=NOW)
+        HSRule.objects.create(
+            country="AF", hs_code_id="0910", kind="duty", rate_bp=1, valid_from=NOW
+        )
 
 
 @pytest.mark.parametrize(
@@ -270,8 +271,6 @@ def test_admin_edits_are_audited_with_who_and_what(rules, admin_client, admin_us
     assert response.status_code == 302, response.context["adminform"].form.errors
     rule.refresh_from_db()
     assert rule.import_vat_bp == 1700
-    events = list(
-        pghistory.models.Events.objects.references(rule).order_by("pgh_created_at")
-    )
+    events = list(pghistory.models.Events.objects.references(rule).order_by("pgh_created_at"))
     assert [e.pgh_data["import_vat_bp"] for e in events] == [1800, 1700]
     assert events[-1].pgh_context["user"] == admin_user.pk

@@ -66,7 +66,7 @@ def red(rules):
     from customs.models import RiskRule
 
     RiskRule.objects.create(name="saffron", kind="hs_prefix", lane="red", hs_code_id="0910")
-    merchant, (saffron,) = merchant_with_goods(SAFFRON)
+    _merchant, (saffron,) = merchant_with_goods(SAFFRON)
     [merchant_order] = foreign_purchase([(saffron, 1)])
     return declaration_create(merchant_order_id=merchant_order.pk)
 
@@ -307,7 +307,9 @@ def test_bad_amendments_change_nothing(yellow, officer):
         {"value_minor": 1, "reason": "  "},
     ):
         with pytest.raises(ActionRefused):
-            declaration_amend(declaration_id=declaration.pk, actor=officer, item_id=item.pk, **kwargs)
+            declaration_amend(
+                declaration_id=declaration.pk, actor=officer, item_id=item.pk, **kwargs
+            )
 
     item.refresh_from_db()
     assert (item.value_minor, item.hs_code_id) == (9_000_000, "091020")

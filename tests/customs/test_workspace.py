@@ -48,7 +48,7 @@ def group_user(group_name, **kwargs):
 
 
 def people(case, officer):
-    declaration, carpet_house, saffron_house = case
+    _declaration, carpet_house, saffron_house = case
     return {
         "anonymous": None,
         "buyer": UserFactory(),
@@ -80,6 +80,7 @@ def urls(declaration, document_pk):
 
 
 #: Expected status per page and person. 302 = sent to sign in; 404 = hidden.
+# fmt: off
 MATRIX = {
     #                anon  buyer own  other muni  fin   super officer
     "queue":        (302, 403, 403, 403, 403, 403, 403, 200),
@@ -93,6 +94,7 @@ MATRIX = {
     "merchant_list":   (302, 403, 200, 200, 403, 403, 403, 403),
     "merchant_detail": (302, 403, 200, 404, 403, 403, 403, 403),
 }
+# fmt: on
 WHO = [
     "anonymous",
     "buyer",
@@ -106,7 +108,7 @@ WHO = [
 
 
 def test_authorization_matrix(case, officer, client):
-    declaration, carpet_house, _saffron_house = case
+    declaration, _carpet_house, _saffron_house = case
     everyone = people(case, officer)
     staff = everyone["own_merchant_staff"]
     declaration_claim(declaration_id=declaration.pk, actor=officer)
@@ -115,7 +117,9 @@ def test_authorization_matrix(case, officer, client):
     upload.name = "invoice.pdf"
     from customs.services import declaration_query_answer
 
-    declaration_query_answer(query_id=query.pk, actor=staff, answer="here", uploads=[(upload, "invoice")])
+    declaration_query_answer(
+        query_id=query.pk, actor=staff, answer="here", uploads=[(upload, "invoice")]
+    )
     document = declaration.documents.get()
     pages = urls(declaration, document.pk)
 
@@ -145,9 +149,7 @@ def test_officer_works_a_declaration_through_the_pages(case, officer, client):
     client.force_login(officer)
 
     def post(action, data=None):
-        url = reverse(
-            "customs:declaration-action", kwargs={"pk": declaration.pk, "action": action}
-        )
+        url = reverse("customs:declaration-action", kwargs={"pk": declaration.pk, "action": action})
         response = client.post(url, data or {}, follow=True)
         assert response.status_code == 200
         return [str(m) for m in response.context["messages"]]
@@ -156,9 +158,9 @@ def test_officer_works_a_declaration_through_the_pages(case, officer, client):
     assert post("claim") == ["You hold this declaration now."]
     assert post("hold", {"reason": ""})[0].startswith("Reason:")
     item = declaration.items.get()
-    assert post(
-        "amend", {"item": item.pk, "value_minor": "۳۲٬۰۰۰٬۰۰۰", "reason": "invoice"}
-    ) == ["Amended; duties assessed again."]
+    assert post("amend", {"item": item.pk, "value_minor": "۳۲٬۰۰۰٬۰۰۰", "reason": "invoice"}) == [
+        "Amended; duties assessed again."
+    ]
     assert post("release", {"reason": "ok"}) == ["Released: the goods may leave."]
 
     declaration.refresh_from_db()
@@ -178,9 +180,7 @@ def test_queue_lanes_and_filters(case, officer, client):
     assert numbers() == [declaration.number]  # the saffron one was released at once (green)
     assert numbers(lane="yellow") == [declaration.number]
     assert numbers(lane="red") == []
-    assert numbers(status="released") == [
-        Declaration.objects.get(merchant=saffron_house).number
-    ]
+    assert numbers(status="released") == [Declaration.objects.get(merchant=saffron_house).number]
     assert numbers(destination="af") == [declaration.number]
     assert numbers(destination="TR") == []
     assert numbers(merchant=carpet_house.pk) == [declaration.number]
@@ -257,7 +257,9 @@ def test_merchant_sees_their_declarations_and_answers_with_a_document(case, offi
 
     listing = client.get(reverse("merchant_dashboard:customs:declarations"))
     assert [d.number for d in listing.context["declarations"]] == [declaration.number]
-    page = client.get(reverse("merchant_dashboard:customs:declaration", kwargs={"pk": declaration.pk}))
+    page = client.get(
+        reverse("merchant_dashboard:customs:declaration", kwargs={"pk": declaration.pk})
+    )
     assert "Age?" in page.content.decode()
     # Selectivity criteria are not shown to the trader.
     assert "HS 570110 is under HS 5701" not in page.content.decode()
@@ -273,7 +275,9 @@ def test_merchant_sees_their_declarations_and_answers_with_a_document(case, offi
         follow=True,
     )
 
-    assert [str(m) for m in response.context["messages"]] == ["Your answer has been sent to customs."]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Your answer has been sent to customs."
+    ]
     query.refresh_from_db()
     assert query.answer == "Made in 2019."
     assert declaration.documents.get().kind == "certificate"

@@ -194,6 +194,9 @@ MATRIX: dict[str, tuple[str, str]] = {
     # ours: customs data (customs officers may correct any product, as roles.py grants)
     "/dashboard/merchant/products/<int:pk>/customs/":                     ("pk=product_{m}",                             "200    404    403    200    403    login  200"),
     "/dashboard/merchant/hs-codes/":                                      ("",                                           "200    200    403    200    403    login  200"),
+    # ours: the merchant's Money page and statement (own merchant only; administrators choose one)
+    "/dashboard/merchant/money/":                                         ("",                                           "200    200    403    403    403    login  200"),
+    "/dashboard/merchant/money/statement.csv":                            ("",                                           "200    200    403    403    403    login  404"),
 }
 # fmt: on
 
@@ -861,4 +864,5 @@ def test_navigation_offers_merchant_staff_only_what_they_may_open(world, clients
         reverse("dashboard:order-list"),
         reverse("dashboard:order-stats"),
         reverse("catalogue_imports:upload"),
+        reverse("merchant_dashboard:money"),
     }

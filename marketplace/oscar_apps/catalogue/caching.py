@@ -1,27 +1,249 @@
-"""A version number for the category tree, so cached menus change as soon as a category does.
+"""Cached storefront pages: the content version they are keyed by, and the page cache itself.
 
-Templates cache the category menus under ``category_tree_version()``; saving or deleting a category
-bumps it. Tree moves made with treebeard's bulk updates send no signal, so the cached fragments also
-expire after ``CATEGORY_MENU_SECONDS``.
+**Content version.** PostgreSQL stamps ``catalogue_content_version`` in the same transaction as
+every write to a table the storefront shows (catalogue migration 0035: products, categories,
+images, attributes, recommendations, stock records, partners, merchants, reviews; ORM saves,
+``queryset.update()``, bulk imports and raw SQL alike). ``content_versions()`` reads the stamps,
+one query per request: a reader sees a new version exactly when it can see the rows written with
+it, so a page rendered from older rows is never stored under a newer version, and a price, stock
+or merchant change shows on the next request.
+
+**Page cache.** Catalogue, category, search and product pages are cached whole in Redis for
+anonymous visitors with no pending messages (``page_serve``), under a key of the path, the query
+string, the language, the currency, the host and the catalogue version. The parts that differ
+between visitors are kept out of the stored page and filled in on every request:
+
+- the CSRF token (the visitor's own, from ``get_token``, which also sets their CSRF cookie),
+- the ``<meta name="created">`` time that Oscar's base template prints with ``{% now %}``,
+- fragments drawn with ``{% page_fragment name arg %}`` (``FRAGMENTS``): the mini-basket and the
+  navigation bar's basket button, and the product page's recently viewed products. A fragment is
+  stored with the page only as it looks to a visitor without its cookies (no basket, no history);
+  visitors with those cookies get it rendered for them.
+
+Signed-in visitors and requests carrying messages are rendered as before (the product cards and
+category menus inside are still cached: ``templatetags/listing_tags.py``). Setting
+``CATALOGUE_PAGE_CACHE = False`` turns the page cache off.
 """
 
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template import defaultfilters, loader
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 
-CATEGORY_TREE_VERSION_KEY = "catalogue:category-tree-version"
-CATEGORY_MENU_SECONDS = 300
+PAGE_CACHE_SECONDS = 10 * 60
+PAGE_KEY_VERSION = "v1"
+
+_VERSIONS_SQL = "SELECT kind, stamp FROM catalogue_content_version ORDER BY id"
 
 
-def category_tree_version() -> int:
-    version = cache.get(CATEGORY_TREE_VERSION_KEY)
-    if version is None:
-        cache.add(CATEGORY_TREE_VERSION_KEY, 1, None)
-        version = cache.get(CATEGORY_TREE_VERSION_KEY) or 1
-    return int(version)
+def content_versions(request: HttpRequest | None = None) -> dict[str, str]:
+    """The current version of each kind of storefront content: ``{"catalogue": ..., "category":
+    ...}``, opaque strings that change with every committed write (catalogue migration 0035).
+
+    One query, remembered on ``request`` for the rest of it. Read-only.
+    """
+    if request is not None and (known := getattr(request, "_content_versions", None)) is not None:
+        return known
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSIONS_SQL)
+        rows = cursor.fetchall()
+    stamps: dict[str, list[str]] = {}
+    for kind, stamp in rows:
+        stamps.setdefault(kind, []).append(str(stamp))
+    versions = {kind: ".".join(values) for kind, values in stamps.items()}
+    if request is not None:
+        request._content_versions = versions
+    return versions
 
 
-def category_tree_version_bump(**_kwargs) -> None:
-    """Signal receiver: a category changed; every cached menu is now stale."""
+def category_tree_version(request: HttpRequest | None = None) -> str:
+    """The version of the category tree, part of the cache key of the category menus."""
+    return content_versions(request).get("category", "")
+
+
+# --- fragments --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A part of a cached page drawn for each visitor: ``render(request, arg)``; ``cookies``
+    names the cookies without which it looks the same to every anonymous visitor."""
+
+    render: Callable[[HttpRequest, str], str]
+    cookies: Callable[[], tuple[str, ...]]
+
+
+def _template_fragment(template_name: str) -> Callable[[HttpRequest, str], str]:
+    def render(request: HttpRequest, _arg: str) -> str:
+        # Oscar's basket partials read nothing but ``request``.
+        return loader.render_to_string(template_name, {"request": request})
+
+    return render
+
+
+def _recently_viewed(request: HttpRequest, arg: str) -> str:
+    from marketplace.oscar_apps.catalogue.templatetags.listing_tags import recently_viewed_listing
+
+    current = SimpleNamespace(pk=int(arg)) if arg else None
+    context = recently_viewed_listing({"request": request}, current_product=current)
+    return loader.render_to_string("oscar/customer/history/recently_viewed_products.html", context)
+
+
+def _basket_cookies() -> tuple[str, ...]:
+    return (settings.OSCAR_BASKET_COOKIE_OPEN,)
+
+
+FRAGMENTS: dict[str, Fragment] = {
+    "mini_basket": Fragment(_template_fragment("oscar/partials/mini_basket.html"), _basket_cookies),
+    "navbar_basket": Fragment(
+        _template_fragment("oscar/partials/navbar_basket.html"), _basket_cookies
+    ),
+    "recently_viewed": Fragment(
+        _recently_viewed, lambda: (settings.OSCAR_RECENTLY_VIEWED_COOKIE_NAME,)
+    ),
+}
+
+_HOLE = "\x00"
+_CSRF_HOLE = f"{_HOLE}csrf{_HOLE}"
+_NOW_HOLE = f"{_HOLE}now{_HOLE}"
+_FRAGMENT_HOLE = re.compile(f"{_HOLE}fragment:([a-z_]+):([^{_HOLE}]*){_HOLE}")
+_CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Oscar's base.html: <meta name="created" content="{% now "jS M Y h:i" %}" />
+_CREATED = re.compile(r'(<meta name="created" content=")([^"]*)(")')
+_CREATED_FORMAT = "jS M Y h:i"
+
+
+def fragment_output(request: HttpRequest, name: str, arg: str = "") -> SafeString:
+    """``{% page_fragment name arg %}``: the fragment for this request; while ``page_serve`` is
+    capturing a page, a placeholder that it fills in on every request instead."""
+    output = mark_safe(FRAGMENTS[name].render(request, arg))  # noqa: S308 - template output
+    capture = getattr(request, "_page_capture", None)
+    if capture is None:
+        return output
+    placeholder = f"{_HOLE}fragment:{name}:{arg}{_HOLE}"
+    capture[placeholder] = output
+    return mark_safe(placeholder)  # noqa: S308 - our placeholder, replaced before sending
+
+
+def _without_cookies(request: HttpRequest, name: str) -> bool:
+    return not any(cookie in request.COOKIES for cookie in FRAGMENTS[name].cookies())
+
+
+# --- the page cache ---------------------------------------------------------------------------
+
+
+def page_cacheable(request: HttpRequest) -> bool:
+    """Whether ``request`` may be answered from, and stored in, the page cache: a GET by an
+    anonymous visitor with no messages waiting to be shown (reading them does not consume them)."""
+    return (
+        getattr(settings, "CATALOGUE_PAGE_CACHE", True)
+        and request.method == "GET"
+        and not request.user.is_authenticated
+        and not len(messages.get_messages(request))
+    )
+
+
+def page_key(request: HttpRequest, name: str) -> str:
+    """The cache key of the page ``name`` at this URL as an anonymous visitor sees it now."""
+    signature = repr(
+        (
+            name,
+            request.path,
+            sorted(request.GET.lists()),
+            translation.get_language(),
+            settings.OSCAR_DEFAULT_CURRENCY,
+            request.get_host(),
+            request.is_secure(),
+            content_versions(request).get("catalogue", ""),
+        )
+    )
+    digest = hashlib.sha256(signature.encode()).hexdigest()
+    return f"page:{PAGE_KEY_VERSION}:{digest}"
+
+
+def _now_text() -> str:
+    # what Django's {% now %} prints
+    tz = timezone.get_current_timezone() if settings.USE_TZ else None
+    return defaultfilters.date(datetime.now(tz=tz), _CREATED_FORMAT)
+
+
+def _entry(html: str, captured: dict[str, str], request: HttpRequest) -> dict:
+    token = _CSRF_INPUT.search(html)
+    if token is not None:
+        html = html.replace(token.group(1), _CSRF_HOLE)
+    html = _CREATED.sub(lambda m: m.group(1) + _NOW_HOLE + m.group(3), html, count=1)
+    fragments = {}
+    for placeholder, output in captured.items():
+        name = _FRAGMENT_HOLE.fullmatch(placeholder).group(1)
+        if _without_cookies(request, name):
+            fragments[placeholder] = str(output)
+    return {"html": html, "csrf": token is not None, "fragments": fragments}
+
+
+def _fill(request: HttpRequest, entry: dict) -> str:
+    html = entry["html"]
+    if entry["csrf"]:
+        html = html.replace(_CSRF_HOLE, get_token(request))
+    html = html.replace(_NOW_HOLE, _now_text())
+    stored = entry["fragments"]
+
+    def fragment(match: re.Match) -> str:
+        name, arg = match.group(1), match.group(2)
+        if match.group(0) in stored and _without_cookies(request, name):
+            return stored[match.group(0)]
+        return FRAGMENTS[name].render(request, arg)
+
+    return _FRAGMENT_HOLE.sub(fragment, html)
+
+
+def page_serve(
+    request: HttpRequest,
+    name: str,
+    render: Callable[[], HttpResponse],
+    *,
+    on_hit: Callable[[HttpResponse], None] | None = None,
+) -> HttpResponse:
+    """Answer ``request`` with the page ``name`` from the cache, else ``render()`` and store it.
+
+    ``render`` is the view's own GET; only its 200 responses are stored. ``on_hit`` runs on a
+    response served from the cache, for what the view does besides rendering (the product page's
+    ``product_viewed`` signal). A page served from the cache is the same HTML as the page
+    rendered, with this visitor's CSRF token, time and fragments. Writes to the cache only.
+    """
+    if not page_cacheable(request):
+        return render()
+    key = page_key(request, name)
+    entry = cache.get(key)
+    if entry is not None:
+        response = HttpResponse(_fill(request, entry))
+        if on_hit is not None:
+            on_hit(response)
+        return response
+    request._page_capture = captured = {}
     try:
-        cache.incr(CATEGORY_TREE_VERSION_KEY)
-    except ValueError:  # not set yet: the next read starts a fresh version
-        cache.set(CATEGORY_TREE_VERSION_KEY, 2, None)
+        response = render()
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+    finally:
+        request._page_capture = None
+    if not captured and response.status_code != 200:
+        return response
+    html = response.content.decode(response.charset)
+    if response.status_code == 200:
+        cache.set(key, _entry(html, captured, request), PAGE_CACHE_SECONDS)
+    response.content = _FRAGMENT_HOLE.sub(lambda m: captured[m.group(0)], html)
+    return response

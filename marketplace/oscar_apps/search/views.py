@@ -3,7 +3,8 @@
 Oscar loads these three classes by name (``catalogue.views`` takes ``CatalogueView`` and
 ``ProductCategoryView`` from ``search.views``; the search app config takes ``FacetedSearchView``),
 so this module replaces them without touching Oscar's URLs. They keep Oscar's templates, context
-names, redirects and the ``user_search`` signal; they drop facets.
+names, redirects and the ``user_search`` signal; they drop facets. Anonymous visitors get the pages
+from the page cache (``marketplace.oscar_apps.catalogue.caching.page_serve``).
 
 The reads live in the module-level functions (``product_list`` and the expressions it uses). A
 page costs the same number of queries whatever its size: a count, the page, and one prefetch each
@@ -52,6 +53,7 @@ from modeltranslation.utils import get_language as get_content_language
 from oscar.apps.search.signals import user_search
 from oscar.core.loading import get_class, get_model
 
+from marketplace.oscar_apps.catalogue.caching import page_serve
 from merchants.selectors import product_filter_trading
 
 SearchForm = get_class("search.forms", "SearchForm")
@@ -266,8 +268,16 @@ class ProductListView(ListView):
     context_object_name = "products"
     paginate_by = settings.OSCAR_PRODUCTS_PER_PAGE
     summary = None
+    page_cache_name = "catalogue"
 
     def get(self, request, *args, **kwargs):
+        """The page from the page cache for anonymous visitors (``catalogue.caching``), else
+        rendered by ``get_uncached``."""
+        return page_serve(
+            request, self.page_cache_name, lambda: self.get_uncached(request, *args, **kwargs)
+        )
+
+    def get_uncached(self, request, *args, **kwargs):
         self.form = self.get_form()
         try:
             return super().get(request, *args, **kwargs)
@@ -340,14 +350,15 @@ class ProductCategoryView(ProductListView):
     form_class = CategoryForm
     template_name = "oscar/catalogue/category.html"
     enforce_paths = True
+    page_cache_name = "category"
 
-    def get(self, request, *args, **kwargs):
+    def get_uncached(self, request, *args, **kwargs):
         self.category = get_object_or_404(Category, pk=self.kwargs["pk"])
         if not self.is_viewable(self.category, request):
             raise Http404()
         if response := self.redirect_if_necessary(request.path, self.category):
             return response
-        return super().get(request, *args, **kwargs)
+        return super().get_uncached(request, *args, **kwargs)
 
     def is_viewable(self, category, request) -> bool:
         return category.is_public or request.user.is_staff
@@ -384,6 +395,7 @@ class FacetedSearchView(ProductListView):
     form_class = SearchForm
     template_name = "oscar/search/results.html"
     context_object_name = "results"
+    page_cache_name = "search"
 
     def dispatch(self, request, *args, **kwargs):
         user_search.send(

@@ -1,6 +1,7 @@
 """Product listings that stay cheap: ``{% recently_viewed_listing current_product=product %}``
-(Oscar's recently viewed products, loaded in a fixed number of queries) and
-``{% render_product_cached product %}`` (Oscar's product card, cached)."""
+(Oscar's recently viewed products, loaded in a fixed number of queries),
+``{% render_product_cached product %}`` (Oscar's product card, cached), and the tags of the
+cached pages (``caching.py``): ``{% category_tree_version %}`` and ``{% page_fragment %}``."""
 
 import hashlib
 
@@ -105,9 +106,19 @@ def render_product_cached(context, product):
     return mark_safe(html.replace(_CSRF_PLACEHOLDER, token))  # noqa: S308 - as above
 
 
-@register.simple_tag
-def category_tree_version() -> int:
-    """``{% category_tree_version as version %}``: part of the cache key of category menus."""
+@register.simple_tag(takes_context=True)
+def category_tree_version(context) -> str:
+    """``{% category_tree_version as version %}``: part of the cache key of category menus; it
+    changes with every committed write to a category (``caching.content_versions``)."""
     from marketplace.oscar_apps.catalogue.caching import category_tree_version as current
 
-    return current()
+    return current(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def page_fragment(context, name: str, arg="") -> str:
+    """``{% page_fragment "mini_basket" %}``: a part of the page drawn for each visitor, filled
+    into the cached page on every request (``caching.FRAGMENTS``)."""
+    from marketplace.oscar_apps.catalogue.caching import fragment_output
+
+    return fragment_output(context["request"], name, str(arg))

@@ -209,7 +209,11 @@ OSCAR_DASHBOARD_NAVIGATION = [
                 "url_name": "catalogue_imports:upload",
                 "access_fn": merchant_nav_access,
             },
-            {"label": _("Money"), "url_name": "merchant_dashboard:money", "access_fn": merchant_nav_access},
+            {
+                "label": _("Money"),
+                "url_name": "merchant_dashboard:money",
+                "access_fn": merchant_nav_access,
+            },
         ],
     },
 ]

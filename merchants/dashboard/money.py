@@ -42,6 +42,7 @@ from merchants.dashboard.access import (
     user_is_platform_admin,
 )
 from merchants.models import Merchant
+from settlement.models import Payout
 
 STATEMENT_PAGE_SIZE: Final = 50
 RECENT_PAYOUTS: Final = 10
@@ -96,8 +97,6 @@ def merchant_payouts(
     *, merchant: Merchant, currency: str, limit: int = RECENT_PAYOUTS
 ) -> list[Any]:
     """The merchant's latest payouts in ``currency`` (``settlement.Payout``), newest first."""
-    from settlement.models import Payout
-
     return list(
         Payout.objects.filter(merchant=merchant, currency=currency).order_by("-created_at", "-pk")[
             :limit

@@ -163,3 +163,110 @@ def purchase_pay(
     if capture:
         payment_capture(payment_id=payment.pk, source="test")
     return Payment.objects.get(pk=payment.pk)
+
+
+# --- a richer shop (tests/settlement/test_stateful.py) -----------------------------------------
+
+
+def product_add(merchant: Any, *, title: str, price: int, stock: int, categories=()) -> Any:
+    """One more product sold by ``merchant`` at ``price`` rials with ``stock`` units."""
+    from decimal import Decimal
+
+    from tests.search.factories import ProductFactory, StockRecordFactory
+
+    product = ProductFactory(title=title, title_en=title, categories=list(categories))
+    StockRecordFactory(
+        product=product,
+        partner=merchant.partner,
+        price=Decimal(price),
+        price_currency="IRR",
+        num_in_stock=stock,
+    )
+    return product
+
+
+def fee_rules_mixed_create(*, merchants: list[Any], exempt_category: Any) -> None:
+    """Fee rules with every shape the engine knows, in force since 30 days ago:
+
+    - commission 10% per line, at least 250,000 and at most 2,000,000; for ``merchants[2]``
+      7.5% with a minimum of 50,000 and no maximum;
+    - city fee 2% paid by the buyer (its own line at checkout); for ``merchants[1]`` a fixed
+      150,000 per unit borne by the merchant; goods in ``exempt_category`` exempt;
+    - VAT 10% paid by the buyer.
+    """
+    since = timezone.now() - timedelta(days=30)
+    rule = {"currency": "IRR", "valid_from": since}
+    FeeRule.objects.create(
+        kind=FeeKind.COMMISSION, rate_bp=1000, min_minor=250_000, max_minor=2_000_000, **rule
+    )
+    FeeRule.objects.create(
+        kind=FeeKind.COMMISSION, merchant=merchants[2], rate_bp=750, min_minor=50_000, **rule
+    )
+    FeeRule.objects.create(
+        kind=FeeKind.MUNICIPAL_FEE, rate_bp=200, payer=FeePayer.BUYER, **rule
+    )
+    FeeRule.objects.create(
+        kind=FeeKind.MUNICIPAL_FEE,
+        merchant=merchants[1],
+        fixed_minor=150_000,
+        payer=FeePayer.MERCHANT,
+        **rule,
+    )
+    FeeRule.objects.create(
+        kind=FeeKind.MUNICIPAL_FEE, category=exempt_category, exempt=True, **rule
+    )
+    FeeRule.objects.create(kind=FeeKind.VAT, rate_bp=1000, payer=FeePayer.BUYER, **rule)
+
+
+def refund_amount_submit(*, payment: Payment, merchant_order: Any, amount: int, by: Any) -> Any:
+    """A goodwill refund of ``amount`` on ``merchant_order`` (any amount, no lines), written as
+    staff's refund form writes it and sent through ``payments.services.refund_submit``."""
+    from payments.models import Refund
+    from payments.services import refund_submit
+
+    row = Refund.objects.create(
+        payment=payment,
+        merchant_order=merchant_order,
+        amount_minor=amount,
+        currency=payment.currency,
+        reason="goodwill",
+        requested_by=by,
+    )
+    row.idempotency_key = f"refund:{row.pk}"
+    row.save(update_fields=["idempotency_key"])
+    return refund_submit(refund_id=row.pk)
+
+
+def sandbox_webhooks_capture():
+    """A context manager collecting, as zero-argument callables, the webhook deliveries the
+    sandbox queued (``transaction.on_commit``) inside it, without running them: inside a
+    transaction that never commits, a test delivers them itself, as the processor would after
+    the commit. Other on-commit work (Celery tasks) is left alone."""
+    from contextlib import contextmanager
+
+    from django.test import TestCase
+
+    import payments.gateways.sandbox as sandbox
+
+    @contextmanager
+    def capture():
+        deliveries: list[Any] = []
+        with TestCase.captureOnCommitCallbacks() as callbacks:
+            yield deliveries
+        deliveries.extend(c for c in callbacks if c.__module__ == sandbox.__name__)
+
+    return capture()
+
+
+def provider_events_process() -> list[str]:
+    """Process every stored, unprocessed provider event as the worker's
+    ``payments.provider_event_process`` does; the outcomes, oldest event first."""
+    from payments.models import ProviderEvent
+    from payments.services import provider_event_handle
+
+    return [
+        provider_event_handle(event_id=pk)
+        for pk in ProviderEvent.objects.filter(processed_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ]

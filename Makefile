@@ -48,5 +48,10 @@ bench-import: install
 bench-settlement: install
 	$(RUN) $(PY) benchmarks/bench_settlement.py $(BENCH_ARGS)
 
+# Storefront speed against stock django-oscar 4.2.1, targets of issue 8 (needs wrk: apt-get install wrk).
+# Size by BENCH_PRODUCTS / BENCH_MERCHANTS (10,000 / 200); make bench BENCH_ARGS="--seconds 20 --scale-check"
+bench: install
+	$(RUN) $(PY) benchmarks/bench_shop.py $(BENCH_ARGS)
+
 clean-var:
 	rm -rf var/postgres var/redis

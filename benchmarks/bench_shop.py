@@ -99,15 +99,8 @@ def _db_url(base: str, name: str) -> str:
 def _connect(url: str, *, autocommit: bool = True):
     import psycopg
 
-    parts = urlsplit(url)
-    return psycopg.connect(
-        dbname=parts.path.lstrip("/") or "postgres",
-        user=parts.username,
-        password=parts.password,
-        host=parts.hostname,
-        port=parts.port or 5432,
-        autocommit=autocommit,
-    )
+    # libpq reads the URL itself, a percent-encoded Unix socket directory as host included
+    return psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=autocommit)
 
 
 def database_recreate(base_url: str, name: str) -> str:

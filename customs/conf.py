@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "CUSTOMS_RED_RELEASE_SECOND_OFFICER": False,
     "CUSTOMS_SLA_HOURS": {"green": 4, "blue": 4, "yellow": 24, "red": 48},
     "CUSTOMS_ESCALATION_EMAILS": (),
+    # The Oscar order status a rejected declaration's merchant order moves to (if the pipeline
+    # allows it from where the order is).
+    "CUSTOMS_CANCELLED_STATUS": "Cancelled",
 }
 
 

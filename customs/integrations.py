@@ -62,6 +62,21 @@ def refund_actor() -> Any:
     return user
 
 
+def merchant_order_cancel_on_rejection(*, merchant_order_id: int) -> bool:
+    """Move the merchant order's Oscar order to ``CUSTOMS_CANCELLED_STATUS`` ("Cancelled") when the
+    order status pipeline allows it from where the order is; return whether it did. Idempotent
+    (an order already cancelled, or past cancelling, is left as it is)."""
+    from customs.conf import setting
+    from purchases.models import MerchantOrder
+
+    status = setting("CUSTOMS_CANCELLED_STATUS")
+    order = MerchantOrder.objects.select_related("order").get(pk=merchant_order_id).order
+    if order.status == status or status not in order.available_statuses():
+        return False
+    order.set_status(status)
+    return True
+
+
 def merchant_order_refund_on_rejection(*, merchant_order_id: int, reason: str) -> Any | None:
     """Refund everything left of a merchant order whose declaration customs rejected: goods,
     shipping and collected duties (``payments.services.payment_refund`` with ``lines=None``).

@@ -89,7 +89,7 @@ def sla_escalate() -> int:
 )
 def query_merchant_notify(query_id: int) -> None:
     """Email the merchant's staff that customs asked about a declaration (they answer in their
-    dashboard). Sent once per query."""
+    dashboard). Does nothing once the query is answered; retried on mail-server errors."""
     from customs.models import DeclarationQuery
 
     query = (

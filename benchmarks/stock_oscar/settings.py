@@ -18,6 +18,7 @@ Configuration comes from the environment: ``STOCK_DATABASE_URL`` (PostgreSQL), `
 
 import os
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from oscar.defaults import *  # noqa: F403
@@ -114,6 +115,8 @@ TEMPLATES = [
 
 DATABASES = {"default": environ.Env.db_url_config(os.environ["STOCK_DATABASE_URL"])}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+if DATABASES["default"].get("HOST", "").lower().startswith("%2f"):  # a Unix socket directory
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 
 AUTHENTICATION_BACKENDS = [
     "oscar.apps.customer.auth_backends.EmailBackend",

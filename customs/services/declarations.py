@@ -90,7 +90,8 @@ def transition(
 ) -> DeclarationEvent:
     """Move a locked declaration to ``target`` and append the event (who, from, to, why).
 
-    Sets the lane and SLA timer on a lane status, the release/rejection/exit times; queues the
+    Sets the lane and (in-house) the SLA timer on a lane status, the release/rejection/exit
+    times; queues the
     status notifications to the merchant's subscribed systems on commit; sends
     ``declaration_status_changed``. ``allow_skip`` (a customs system's callbacks) accepts any
     target reachable through the transition table, not only a direct successor. Raises
@@ -109,7 +110,9 @@ def transition(
         declaration.lane = target
         if declaration.lane_assigned_at is None:
             declaration.lane_assigned_at = now
-            declaration.sla_due_at = now + timedelta(hours=sla_hours(target))
+            # SLA timers are for our own officers; an external system keeps its own.
+            if setting("CUSTOMS_BACKEND") == "inhouse":
+                declaration.sla_due_at = now + timedelta(hours=sla_hours(target))
     if target == S.RELEASED:
         declaration.released_at = now
     elif target == S.REJECTED:
@@ -199,15 +202,19 @@ def reject_apply(
 
 
 def rejection_refund(*, declaration_id: int) -> Any | None:
-    """Refund the merchant order of a rejected declaration (see
-    ``customs.integrations.merchant_order_refund_on_rejection``). On a processor outage, queue
-    ``customs.rejection_refund`` to retry. Idempotent. Returns the refund, if any."""
-    from customs.integrations import merchant_order_refund_on_rejection
+    """Cancel and refund the merchant order of a rejected declaration (see
+    ``customs.integrations``). On a processor outage, queue ``customs.rejection_refund_retry``.
+    Idempotent. Returns the refund, if any."""
+    from customs.integrations import (
+        merchant_order_cancel_on_rejection,
+        merchant_order_refund_on_rejection,
+    )
     from payments.interface import GatewayError
 
     declaration = Declaration.objects.get(pk=declaration_id)
     if declaration.status != S.REJECTED:
         return None
+    merchant_order_cancel_on_rejection(merchant_order_id=declaration.merchant_order_id)
     reason = _("Customs rejected declaration %(number)s.") % {"number": declaration.number}
     try:
         return merchant_order_refund_on_rejection(

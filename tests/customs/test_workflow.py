@@ -353,6 +353,8 @@ def test_reject_refunds_the_whole_merchant_order_duties_included(
     payment = Payment.objects.get()
     assert payment.refunded_minor == carpet_order.total_minor
     assert not merchant_order_shipment_allowed(merchant_order_id=carpet_order.pk)
+    carpet_order.order.refresh_from_db()
+    assert carpet_order.order.status == "Cancelled"
     # Idempotent: the retry task finds nothing left to refund.
     from customs.services import rejection_refund
 

@@ -27,7 +27,9 @@ category menus inside are still cached: ``templatetags/listing_tags.py``). Setti
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +45,9 @@ from django.middleware.csrf import get_token
 from django.template import defaultfilters, loader
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 PAGE_CACHE_SECONDS = 10 * 60
 PAGE_KEY_VERSION = "v1"
@@ -222,12 +227,17 @@ def page_serve(
     ``render`` is the view's own GET; only its 200 responses are stored. ``on_hit`` runs on a
     response served from the cache, for what the view does besides rendering (the product page's
     ``product_viewed`` signal). A page served from the cache is the same HTML as the page
-    rendered, with this visitor's CSRF token, time and fragments. Writes to the cache only.
+    rendered, with this visitor's CSRF token, time and fragments. Writes to the cache only; with
+    the cache unreachable the page is rendered, as for a signed-in visitor.
     """
     if not page_cacheable(request):
         return render()
     key = page_key(request, name)
-    entry = cache.get(key)
+    try:
+        entry = cache.get(key)
+    except (RedisError, OSError):  # the page cache is an optimisation: render without it
+        logger.warning("page cache unavailable; rendering %s", request.path, exc_info=True)
+        return render()
     if entry is not None:
         response = HttpResponse(_fill(request, entry))
         if on_hit is not None:
@@ -244,6 +254,7 @@ def page_serve(
         return response
     html = response.content.decode(response.charset)
     if response.status_code == 200:
-        cache.set(key, _entry(html, captured, request), PAGE_CACHE_SECONDS)
+        with contextlib.suppress(RedisError, OSError):
+            cache.set(key, _entry(html, captured, request), PAGE_CACHE_SECONDS)
     response.content = _FRAGMENT_HOLE.sub(lambda m: captured[m.group(0)], html)
     return response

@@ -4,7 +4,8 @@
 whose purchase has merchant orders with fee snapshots and whose ``payment:<id>:captured``
 transaction does not exist yet. Each posting is built exactly as the per-event path builds it
 (``settlement.services.payments.payment_capture_post``): the same parts, legs, key, kind, memo,
-``occurred_at`` and metadata (``settlement.postings``), and the same holds opened. A payment the
+``occurred_at`` and metadata (``settlement.postings``), and the same holds opened (as
+``settlement.services.holds.holds_open`` opens them, in one statement per batch). A payment the
 per-event path would refuse (a merchant order without a complete fee snapshot, a captured amount
 that is not the purchase's total) is skipped with the reason and left to that path.
 """
@@ -97,6 +98,42 @@ def _merchant_orders(purchase_ids: Sequence[int]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
+_HOLDS_OPEN = """
+    INSERT INTO settlement_merchantordersettlement
+        (merchant_order_id, merchant_id, currency, status, customs_required, created_at,
+         updated_at)
+    SELECT mo.id, m.id, p.currency, %s,
+           coalesce(sa.country_id, '') NOT IN ('', %s), now(), now()
+    FROM purchases_merchantorder mo
+    JOIN purchases_purchase p ON p.id = mo.purchase_id
+    JOIN order_order o ON o.id = mo.order_id
+    LEFT JOIN merchants_merchant m ON m.partner_id = mo.partner_id
+    LEFT JOIN order_shippingaddress sa ON sa.id = o.shipping_address_id
+    WHERE mo.id = ANY(%s)
+    ORDER BY mo.id
+    ON CONFLICT (merchant_order_id) DO NOTHING
+"""
+
+
+def _holds_open(merchant_order_ids: Sequence[int]) -> None:
+    """``settlement.services.holds.holds_open`` for many merchant orders in one statement: the
+    same rows (merchant, currency, held, customs required when shipped outside the domestic
+    country), none touched where a hold exists. Idempotent."""
+    from django.conf import settings
+
+    from settlement.models import HoldStatus
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _HOLDS_OPEN,
+            [
+                HoldStatus.PENDING,
+                settings.MARKETPLACE_SHIPPING["domestic_country"],
+                list(merchant_order_ids),
+            ],
+        )
+
+
 def _parts(
     mo_purchase: dict[int, int], skipped: dict[int, str], purchase_payment: dict[int, int]
 ) -> list[MerchantOrderParts]:
@@ -170,8 +207,6 @@ def captures_post_bulk(
     Raises what the ledger raises (``IntegrityError`` on an overdraft, impossible for captures,
     which only credit merchants); a failed batch writes nothing.
     """
-    from settlement.services.holds import holds_open
-
     if batch_size < 1:
         raise ValueError("batch_size: must be at least 1")
     result = BulkResult()
@@ -185,7 +220,7 @@ def captures_post_bulk(
             posted = transactions_post_bulk_keys(postings)
             new_parts = [p for key in posted for p in parts_by_key[key]]
             if new_parts:
-                holds_open(parts=new_parts)
+                _holds_open([p.merchant_order_id for p in new_parts])
         legs_by_key = {p.key: p.legs for p in postings}
         result.posted += len(posted)
         result.already_posted += len(postings) - len(posted)

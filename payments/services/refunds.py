@@ -37,9 +37,13 @@ _OPEN = OPEN_REFUNDS
 def _line_amounts(
     *, merchant_order: MerchantOrder, lines: Sequence[tuple[int, int]], currency: str
 ) -> tuple[int, list[dict[str, int]]]:
-    """The amount of refunding ``quantity`` of each order line, exactly: a line's price split over
-    its units so that refunding every unit, in any steps, gives back the whole line price."""
-    order_lines = {line.pk: line for line in merchant_order.order.lines.all()}
+    """The amount of refunding ``quantity`` of each order line, exactly: what the buyer paid for
+    the line (its fee snapshot's gross: goods, the city fee the buyer paid, VAT and duties; the
+    goods price for a line without a snapshot) split over its units, so that refunding every unit,
+    in any steps, gives back all of it."""
+    order_lines = {
+        line.pk: line for line in merchant_order.order.lines.select_related("fees").all()
+    }
     left = merchant_order_refundable(merchant_order=merchant_order)["lines"]
     total = 0
     chosen = []
@@ -54,7 +58,10 @@ def _line_amounts(
                 _("Only %(n)d of %(title)s can still be refunded.")
                 % {"n": left[line_id], "title": line.title}
             )
-        price = to_minor(line.line_price_incl_tax, currency)
+        fees = getattr(line, "fees", None)
+        price = (
+            fees.gross_minor if fees is not None else to_minor(line.line_price_incl_tax, currency)
+        )
         done = line.quantity - left[line_id]
         amount = price * (done + quantity) // line.quantity - price * done // line.quantity
         total += amount

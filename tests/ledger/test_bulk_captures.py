@@ -23,8 +23,10 @@ from settlement.models import MerchantOrderSettlement
 from tests.merchants.factories import MerchantFactory
 
 Basket = get_model("basket", "Basket")
+Country = get_model("address", "Country")
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
+ShippingAddress = get_model("order", "ShippingAddress")
 
 SHIPPING = 50_000
 _numbers = count(500_001)
@@ -53,11 +55,13 @@ def paid_purchase_create(
     gateway: str = "sandbox",
     snapshot: bool = True,
     captured_delta: int = 0,
+    country: str | None = None,
 ) -> Payment:
     """A placed purchase with one merchant order per merchant (``lines[i]``: the goods amount of
     each of merchant i's lines), its fee snapshots (``snapshot=False``: none for the last line),
-    and a payment in ``status`` captured in full (plus ``captured_delta``), with its event. Rows
-    are written directly: no posting hook runs."""
+    and a payment in ``status`` captured in full (plus ``captured_delta``), with its event; the
+    orders ship to ``country`` (ISO code; no address when None). Rows are written directly: no
+    posting hook runs."""
     number = str(next(_numbers))
     now = timezone.now()
     orders = []
@@ -90,6 +94,7 @@ def paid_purchase_create(
             status="Paid",
             guest_email="buyer@example.com",
             date_placed=now,
+            shipping_address=_address(country) if country else None,
         )
         mo = MerchantOrder.objects.create(
             purchase=purchase,
@@ -138,6 +143,20 @@ def paid_purchase_create(
             payment=payment, from_status="authorized", to_status="captured", source="test"
         )
     return payment
+
+
+def _address(country: str):
+    names = {"IR": ("IRN", "364", "Iran"), "DE": ("DEU", "276", "Germany")}
+    a3, numeric, name = names[country]
+    Country.objects.update_or_create(
+        iso_3166_1_a2=country,
+        defaults={"iso_3166_1_a3": a3, "iso_3166_1_numeric": numeric, "printable_name": name,
+                  "name": name, "is_shipping_country": True},
+    )  # fmt: skip
+    return ShippingAddress.objects.create(
+        first_name="Reza", last_name="Karimi", line1="Imam Reza St 12", line4="Mashhad",
+        country_id=country,
+    )  # fmt: skip
 
 
 class _Rollback(Exception):
@@ -231,6 +250,42 @@ def test_bulk_moves_exact_balances_and_opens_holds(merchants):
         )
     ]
     assert currency_totals() == {"IRR": 0}
+
+
+def _holds() -> list[tuple]:
+    return list(
+        MerchantOrderSettlement.objects.order_by("merchant_order_id").values_list(
+            "merchant_order_id", "merchant_id", "currency", "status", "customs_required",
+            "delivered_at", "available_on", "customs_released_at", "released_at", "payout_id",
+        )
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_bulk_opens_the_holds_the_per_event_path_opens(merchants):
+    # Given purchases shipped at home, abroad (customs must release them) and with no address
+    payments = [
+        paid_purchase_create(merchants=merchants[:2], lines=[[1_000], [2_000]], country="IR"),
+        paid_purchase_create(merchants=merchants[1:], lines=[[3_000], [4_000]], country="DE"),
+        paid_purchase_create(merchants=merchants[:1], lines=[[5_000]]),
+    ]
+    expected = None
+    try:
+        with transaction.atomic():
+            from settlement.services.payments import payment_capture_post
+
+            for payment in payments:
+                payment_capture_post(payment=payment)
+            expected = _holds()
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert not MerchantOrderSettlement.objects.exists()
+
+    captures_post_bulk()
+
+    assert _holds() == expected
+    assert [customs for _, _, _, _, customs, *_ in expected] == [False, False, True, True, False]
 
 
 @pytest.mark.django_db

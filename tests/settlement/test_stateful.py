@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -260,8 +260,12 @@ def pending_by_order() -> dict[int, int]:
     }
 
 
-def code(kind: str, party: str = "platform") -> str:
-    return f"{party}:{kind}:IRR"
+PROCESSOR = "processor:sandbox:balance:IRR"
+
+
+def code(kind: str) -> str:
+    """A platform account's code: ``platform:<kind>:IRR``."""
+    return f"platform:{kind}:IRR"
 
 
 def balance_of(account_code: str) -> int:
@@ -386,7 +390,7 @@ class SettlementModel(RuleBasedStateMachine):
             PaymentStatus.REFUNDED if p.refunded == p.captured else PaymentStatus.PARTIALLY_REFUNDED
         )
         # the refund's posting took exactly the refund from the processor balance
-        assert legs(f"refund:{refund.pk}:succeeded")[code("balance:sandbox", "processor")] == (
+        assert legs(f"refund:{refund.pk}:succeeded")[PROCESSOR] == (
             -refund.amount_minor
         )
         self.remember(
@@ -471,7 +475,7 @@ class SettlementModel(RuleBasedStateMachine):
                 }
                 assert legs(f"payout:{payout.pk}:paid") == {
                     code("in_transit"): rest,
-                    code("balance:sandbox", "processor"): -rest,
+                    PROCESSOR: -rest,
                 }
                 assert after.get((merchant.pk, AccountKind.AVAILABLE), 0) == 0
                 self.remember(
@@ -542,14 +546,14 @@ class SettlementModel(RuleBasedStateMachine):
         # the capture split each order: the processor got the total, each merchant its lines'
         # net plus shipping (one merchant order per merchant), the rest to the others
         captured = legs(f"payment:{pid}:captured")
-        assert captured[code("balance:sandbox", "processor")] == payment.captured_minor
+        assert captured[PROCESSOR] == payment.captured_minor
         for mo in mos:
             net = mo.line_fees.aggregate(t=Sum("merchant_net_minor"))["t"]
             share = captured.get(f"merchant:{mo.partner.merchant.pk}:pending:IRR", 0)
             assert share == -(net + mo.shipping_minor), mo.pk
         assert legs(f"payment:{pid}:processor_fee") == {
             code("processor_fees"): payment.fee_minor,
-            code("balance:sandbox", "processor"): -payment.fee_minor,
+            PROCESSOR: -payment.fee_minor,
         }
 
         def fresh() -> Payment:
@@ -684,7 +688,7 @@ class SettlementModel(RuleBasedStateMachine):
         posted = legs(f"payment:{pid}:dispute_{outcome}")
         assert posted[code("disputes")] == -p.disputed_minor
         if won:
-            assert posted[code("balance:sandbox", "processor")] == p.disputed_minor
+            assert posted[PROCESSOR] == p.disputed_minor
         post = dispute_won_post if won else dispute_lost_post
         self.remember(
             f"dispute_{outcome}_post({pid})",
@@ -894,7 +898,7 @@ class SettlementModel(RuleBasedStateMachine):
         book = (
             SandboxBalanceTransaction.objects.aggregate(t=Sum("net_minor"))["t"] or 0
         )
-        assert balance_of(code("balance:sandbox", "processor")) == book
+        assert balance_of(PROCESSOR) == book
 
     @invariant()
     def nothing_is_left_for_the_sweeper(self) -> None:

@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from marketplace.core.roles import MUNICIPAL_FINANCE
 from marketplace.demo import data
 from marketplace.demo.services import OUTCOMES, DemoDataError, DemoLoadResult, demo_load
 
@@ -90,7 +91,9 @@ def _where(user: data.DemoUser) -> str:
     if user.is_superuser:
         return "/dashboard/ and /admin/"
     if user.merchant:
-        return "/dashboard/ (own products and orders)"
+        return "/dashboard/ (own products, orders and money)"
+    if user.group == MUNICIPAL_FINANCE:
+        return "/finance/ (settlement, fees, remittance)"
     if user.is_staff:
         return "/admin/ (what the group allows)"
     return "/accounts/login/"

@@ -14,6 +14,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from django.utils import translation
 
+from i18n.formatting import date_format
 from marketplace.core.money import Money, format_money, from_minor
 
 __all__ = [
@@ -61,10 +62,9 @@ def month_display(month: date | datetime, locale: str | None = None) -> str:
 
 
 def date_display(day: date | datetime, locale: str | None = None) -> str:
-    """A short date in the locale's own order and digits."""
-    locale = locale or active_locale()
-    value = day.date() if isinstance(day, datetime) else day
-    return _native(format_date(value, "medium", locale=locale), locale)
+    """A date in the reader's calendar (``i18n.formatting``): Jalali with Persian digits under
+    ``fa`` ("۸ آذر ۱۴۰۵"), the locale's medium Gregorian date otherwise ("Nov 29, 2026")."""
+    return date_format(day, "medium", language=(locale or active_locale()).split("_")[0])
 
 
 def chart_number(amount_minor: int, currency: str) -> str:

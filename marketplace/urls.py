@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("currency/", include("currencies.urls")),
     path("admin/", admin.site.urls),
     path("merchants/", include("merchants.urls")),
     path("customs/", include("customs.urls")),

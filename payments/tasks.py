@@ -14,6 +14,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from i18n.languages import language_or_default
 from payments.exceptions import EventNotMatched
 from payments.interface import GatewayError
 
@@ -92,9 +93,9 @@ def refund_submit_retry(self, refund_id: int) -> None:
     ignore_result=True,
 )
 def refund_buyer_notify(refund_id: int) -> None:
-    """Email the buyer that money was refunded. Idempotent: the refund records when it was sent
-    (claimed and sent in one transaction, so a failed send is retried, a second run does
-    nothing)."""
+    """Email the buyer that money was refunded, in their language at checkout. Idempotent: the
+    refund records when it was sent (claimed and sent in one transaction, so a failed send is
+    retried, a second run does nothing)."""
     from payments.models import Refund, RefundStatus
 
     refund = (
@@ -114,7 +115,8 @@ def refund_buyer_notify(refund_id: int) -> None:
         "order": refund.merchant_order.order if refund.merchant_order else None,
         "site_url": f"{scheme}://{Site.objects.get_current().domain}",
     }
-    with translation.override(None):
+    # In the buyer's language at checkout.
+    with translation.override(language_or_default(purchase.language)):
         subject = render_to_string("payments/email/refund_subject.txt", context).strip()
         body = render_to_string("payments/email/refund_body.txt", context)
     with transaction.atomic():

@@ -1,5 +1,6 @@
-"""Why a purchase could not be placed; each message is fit to show the buyer."""
+"""Why a purchase could not be placed; each message is fit to show the buyer, in their language."""
 
+from django.utils.translation import gettext as _
 from oscar.apps.order.exceptions import UnableToPlaceOrder
 
 
@@ -12,7 +13,8 @@ class OutOfStock(PurchaseError):
         self.product_title = product_title
         self.available = available
         super().__init__(
-            f"Only {available} of {product_title!r} left in stock; please update your basket."
+            _("Only %(available)d of “%(title)s” left in stock; please update your basket.")
+            % {"available": available, "title": product_title}
         )
 
 
@@ -20,14 +22,17 @@ class MerchantUnavailable(PurchaseError):
     def __init__(self, product_title: str) -> None:
         self.product_title = product_title
         super().__init__(
-            f"{product_title!r} cannot be bought at the moment: its merchant is not trading."
+            _("“%(title)s” cannot be bought at the moment: its merchant is not trading.")
+            % {"title": product_title}
         )
 
 
 class AlreadyPlaced(PurchaseError):
     def __init__(self, number: str) -> None:
         self.number = number
-        super().__init__(f"This basket was already placed as purchase {number}.")
+        super().__init__(
+            _("This basket was already placed as purchase %(number)s.") % {"number": number}
+        )
 
 
 class MissingCustomsData(PurchaseError):
@@ -35,6 +40,9 @@ class MissingCustomsData(PurchaseError):
         self.product_title = product_title
         self.country_code = country_code
         super().__init__(
-            f"{product_title!r} cannot be shipped to {country_code} yet: its merchant has not given "
-            "its customs data (HS code, origin, weight)."
+            _(
+                "“%(title)s” cannot be shipped to %(country)s yet: its merchant has not given "
+                "its customs data (HS code, origin, weight)."
+            )
+            % {"title": product_title, "country": country_code}
         )

@@ -37,6 +37,8 @@ class Purchase(models.Model):
     vat_minor = models.BigIntegerField(_("VAT"), default=0)
     duty_minor = models.BigIntegerField(_("Duties"), default=0)
     total_minor = models.BigIntegerField(_("Total"))
+    # The buyer's language at checkout: their emails are written in it (empty: the default).
+    language = models.CharField(_("Language"), max_length=10, blank=True, default="")
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     confirmation_sent_at = models.DateTimeField(_("Confirmation sent at"), null=True, blank=True)
 

@@ -15,6 +15,7 @@ from oscar.core import prices
 from oscar.core.loading import get_class, get_model
 
 from fees.services import order_line_fees_record
+from i18n.languages import buyer_language
 from marketplace.core.money import from_minor
 from marketplace.core.tasks import enqueue_on_commit
 from purchases.exceptions import (
@@ -111,7 +112,8 @@ def purchase_place(
     includes its city fee (when the buyer pays it), VAT and duties, with VAT as the Oscar order's
     tax, and each order line gets its frozen fee snapshot (``fees.models.OrderLineFees``, the
     rules applied included), so changing a rule later never changes the order. Stock is allocated
-    under row locks. Queues the buyer's single confirmation email on commit.
+    under row locks. Records the buyer's language (``request``'s) for their emails. Queues the
+    buyer's single confirmation email on commit.
 
     Raises AlreadyPlaced (the basket has a purchase), OutOfStock, MerchantUnavailable,
     MissingCustomsData (a foreign address and a product without HS code, origin and weight) or
@@ -148,6 +150,7 @@ def purchase_place(
             vat_minor=quote.vat_minor,
             duty_minor=quote.duty_minor,
             total_minor=quote.total_minor,
+            language=buyer_language(request),
         )
         applications = {
             application["offer"].pk: application

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from i18n.languages import language_or_default
 from purchases.models import Purchase
 from purchases.selectors import purchase_with_parts
 
@@ -20,7 +21,8 @@ from purchases.selectors import purchase_with_parts
     ignore_result=True,
 )
 def purchase_confirmation_send(purchase_id: int) -> None:
-    """Email the buyer one confirmation for the whole purchase, listing each merchant's part.
+    """Email the buyer one confirmation for the whole purchase, listing each merchant's part, in
+    the language they checked out in.
 
     Idempotent: the purchase records when it was sent, and a second run returns early. Retries
     mail-server connection errors with backoff.
@@ -29,7 +31,8 @@ def purchase_confirmation_send(purchase_id: int) -> None:
     if purchase.confirmation_sent_at is not None or not purchase.email:
         return
     context = {"purchase": purchase, "parts": list(purchase.merchant_orders.all())}
-    with translation.override(None):
+    # In the buyer's language at checkout (the default one for purchases that did not record it).
+    with translation.override(language_or_default(purchase.language)):
         subject = render_to_string("purchases/email/confirmation_subject.txt", context).strip()
         body = render_to_string("purchases/email/confirmation_body.txt", context)
         html = render_to_string("purchases/email/confirmation_body.html", context)

@@ -138,7 +138,7 @@ def _parts(
     mo_purchase: dict[int, int], skipped: dict[int, str], purchase_payment: dict[int, int]
 ) -> list[MerchantOrderParts]:
     """``capture_parts`` of the merchant orders, leaving out every purchase one of whose merchant
-    orders does not add up (recorded in ``skipped``: purchase id -> merchant order id)."""
+    orders does not add up (its payment recorded in ``skipped`` with the reason)."""
     ids = sorted(mo_purchase)
     while True:
         try:

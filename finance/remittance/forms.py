@@ -12,15 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from finance.models import BANK_REFERENCE_MAX_LENGTH
 from finance.remittance.periods import month_next
+from i18n.forms import LocalDateField, LocalDateInput
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
-        super().__init__({"class": "form-control", **(attrs or {})}, format or "%Y-%m-%d")
+_CONTROL = {"class": "form-control"}
 
 
 def service_errors_add(form: forms.Form, error: ValidationError) -> None:
@@ -48,8 +43,11 @@ class StatementPeriodForm(forms.Form):
             attrs={"type": "month", "placeholder": "2025-01", "class": "form-control"}
         ),
     )
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    end = forms.DateField(label=_("Up to (not included)"), required=False, widget=DateInput)
+    # In the reader's calendar: Jalali under Persian (i18n.forms).
+    start = LocalDateField(label=_("From"), required=False, widget=LocalDateInput(_CONTROL))
+    end = LocalDateField(
+        label=_("Up to (not included)"), required=False, widget=LocalDateInput(_CONTROL)
+    )
 
     def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from oscar.core.loading import get_model
 
+from currencies.demo import currency_rates_load
 from customs.models import SUBHEADING_LEVEL, HSCode, ProductCustomsInfo
 from customs.services import product_customs_set
 from marketplace.core.money import from_minor
@@ -381,8 +382,9 @@ def demo_load(*, password: str) -> DemoLoadResult:
     Creates or updates: the role groups (`roles_ensure`), the Site, all countries (shipping on
     for Iran and its neighbours), the "Goods" product class, the categories, twelve merchants
     with their Oscar partners, about 150 products with a stock record and customs information
-    each, and one user per role with `password`. Idempotent: a second run writes nothing and
-    reports every row unchanged; stock levels are only set when a stock record is created.
+    each, one user per role with `password`, the fee rules and illustrative exchange rates
+    (`currencies.demo`). Idempotent: a second run writes nothing and reports every row
+    unchanged; stock levels are only set when a stock record is created.
 
     Raises `DemoDataError` (nothing written) if an HS code of the data is not in the database.
     """
@@ -404,6 +406,7 @@ def demo_load(*, password: str) -> DemoLoadResult:
         )
         _users_load(result, password=password, partners=partners)
         fee_rules_load(result, categories=categories, partners=partners)
+        currency_rates_load(result)
     # Orders go through checkout, payments and settlement services, each with its own transactions.
     demo_orders_load(result)
     return result

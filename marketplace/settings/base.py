@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "i18n.middleware.LanguageFallbackMiddleware",  # ?language=, bad codes fall back
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,7 +154,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_REDIRECT_URL = "/"
 
 # Internationalisation: Persian, English, Arabic, Russian.
-LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="fa")
 LANGUAGES = [
     ("fa", _("Persian")),
     ("en", _("English")),
@@ -382,4 +383,30 @@ CUSTOMS_ESCALATION_EMAILS = env.list("CUSTOMS_ESCALATION_EMAILS", default=[])
 CELERY_BEAT_SCHEDULE["customs-sla-escalate"] = {
     "task": "customs.sla_escalate",
     "schedule": 15 * 60,
+}
+
+# --- Languages, calendars and display currencies (i18n/, currencies/; issue #7) ---------------
+# Dates read in the Jalali calendar under Persian (i18n.formatting); ?language=xx and bad language
+# cookies fall back cleanly (i18n.middleware). The language switcher returns to the same page.
+INSTALLED_APPS += ["i18n", "currencies"]
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "i18n.context_processors.language",  # after Oscar's metadata: overrides its switcher `next`
+    "currencies.context_processors.display_currency",
+]
+# Prices are charged in OSCAR_DEFAULT_CURRENCY; buyers may also see them, approximately, in one
+# of these (plus Toman when the marketplace currency is IRR), from currencies.ExchangeRate.
+DISPLAY_CURRENCIES = env.list(
+    "DISPLAY_CURRENCIES", default=["AFN", "IQD", "TMT", "PKR", "AZN", "TRY", "USD", "EUR"]
+)
+# The display currency of a buyer who has not picked one; empty: the marketplace currency.
+CURRENCY_DISPLAY_DEFAULT = env.str("CURRENCY_DISPLAY_DEFAULT", default="")
+# A rate older than this is shown with a warning that it may be out of date.
+CURRENCY_RATE_STALE_HOURS = env.int("CURRENCY_RATE_STALE_HOURS", default=24)
+# Where `currencies.rates_refresh` reads rates (JSON: {"base", "rates", "timestamp"}; see
+# currencies/services.py); off while empty.
+CURRENCY_RATES_URL = env.str("CURRENCY_RATES_URL", default="")
+CURRENCY_RATES_TIMEOUT_SECONDS = env.float("CURRENCY_RATES_TIMEOUT_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["currencies-rates-refresh"] = {
+    "task": "currencies.rates_refresh",
+    "schedule": env.int("CURRENCY_RATES_REFRESH_MINUTES", default=60) * 60,
 }

@@ -10,3 +10,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Each test run gets its own cache namespace so parallel runs never read each other's keys.
 CACHES["default"]["KEY_PREFIX"] = f"test-{env.str('PYTEST_XDIST_WORKER', default='main')}"
 CELERY_TASK_ALWAYS_EAGER = False
+# Behaviour tests assert English text; tests/i18n checks the Persian default (LANGUAGE_CODE="fa").
+LANGUAGE_CODE = "en"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finance.dashboard_format import active_locale, amount_display, date_display
+from i18n.forms import LocalDateField, LocalDateInput
 from ledger.models import Account, AccountKind, Entry, TransactionKind
 from marketplace.core.money import from_minor
 from merchants.dashboard.access import (
@@ -53,7 +54,6 @@ MERCHANT_KINDS: Final = (
     AccountKind.RESERVE,
     AccountKind.RECEIVABLE,
 )
-_PERSIAN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -205,15 +205,9 @@ class Statement:
 # --- the page -------------------------------------------------------------------------------
 
 
-class _DateField(forms.DateField):
-    """A date typed with Persian or Arabic-Indic digits reads like one typed with Latin digits."""
-
-    widget = forms.DateInput(attrs={"type": "date"})
-
-    def to_python(self, value: Any) -> date | None:
-        if isinstance(value, str):
-            value = value.translate(_PERSIAN_DIGITS).strip()
-        return super().to_python(value)
+def _date_field(**kwargs: Any) -> LocalDateField:
+    """A date in the reader's calendar (Jalali under Persian; any script's digits)."""
+    return LocalDateField(widget=LocalDateInput(attrs={"class": "form-control mr-3"}), **kwargs)
 
 
 class StatementFilterForm(forms.Form):
@@ -221,8 +215,8 @@ class StatementFilterForm(forms.Form):
     both inclusive; the currency one the merchant has accounts in (the shop's by default)."""
 
     currency = forms.ChoiceField(label=gettext_lazy("Currency"), required=False)
-    start = _DateField(label=gettext_lazy("From"), required=False)
-    end = _DateField(label=gettext_lazy("To"), required=False)
+    start = _date_field(label=gettext_lazy("From"), required=False)
+    end = _date_field(label=gettext_lazy("To"), required=False)
 
     def __init__(self, *args: Any, currencies: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -206,3 +206,24 @@ def paid_abroad(client, goods, quantities, *, country_code: str = "AF"):
     client.logout()
     purchase = Purchase.objects.latest("created_at")
     return list(purchase.merchant_orders.select_related("order").order_by("sequence"))
+
+
+def declaration_with_query(merchant, *, question: str = "Please send the invoice."):
+    """A declaration of ``merchant``'s order to Herat, waiting (queried) for the merchant to
+    answer ``question``; returns (declaration, query). For pages that need one (the merchants'
+    authorization matrix: ``pk=declaration_{m}``, ``query_pk=query_{m}``)."""
+    from customs.services import declaration_claim, declaration_create, declaration_query
+
+    customs_rules_ensure()
+    RiskRule.objects.update(active=False)
+    product = goods_create(merchant, SAFFRON)
+    [merchant_order] = foreign_purchase([(product, 1)])
+    from django.test import override_settings
+
+    with override_settings(CUSTOMS_AUTO_RELEASE_LANES=()):
+        declaration = declaration_create(merchant_order_id=merchant_order.pk)
+    officer = officer_create(f"officer-{merchant.pk}@customs.example")
+    declaration_claim(declaration_id=declaration.pk, actor=officer)
+    query = declaration_query(declaration_id=declaration.pk, actor=officer, question=question)
+    declaration.refresh_from_db()
+    return declaration, query

@@ -282,3 +282,21 @@ def test_merchant_sees_their_declarations_and_answers_with_a_document(case, offi
     assert query.answer == "Made in 2019."
     assert declaration.documents.get().kind == "certificate"
     assert Declaration.objects.get(pk=declaration.pk).status == "yellow"
+
+
+def test_declaration_with_query_helper_and_the_answer_url_takes_posts_only(rules, client):
+    from tests.customs.factories import declaration_with_query
+
+    merchant, _goods = merchant_with_goods(SAFFRON)
+    declaration, query = declaration_with_query(merchant)
+    assert (declaration.status, query.answered_at) == ("queried", None)
+    url = reverse(
+        "merchant_dashboard:customs:query-answer",
+        kwargs={"pk": declaration.pk, "query_pk": query.pk},
+    )
+
+    assert client.get(url).status_code == 302  # to the dashboard's sign-in
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(url).status_code == 403
+    client.force_login(merchant_staff_create(merchant))
+    assert client.get(url).status_code == 405

@@ -202,9 +202,7 @@ def fee_rules_mixed_create(*, merchants: list[Any], exempt_category: Any) -> Non
     FeeRule.objects.create(
         kind=FeeKind.COMMISSION, merchant=merchants[2], rate_bp=750, min_minor=50_000, **rule
     )
-    FeeRule.objects.create(
-        kind=FeeKind.MUNICIPAL_FEE, rate_bp=200, payer=FeePayer.BUYER, **rule
-    )
+    FeeRule.objects.create(kind=FeeKind.MUNICIPAL_FEE, rate_bp=200, payer=FeePayer.BUYER, **rule)
     FeeRule.objects.create(
         kind=FeeKind.MUNICIPAL_FEE,
         merchant=merchants[1],

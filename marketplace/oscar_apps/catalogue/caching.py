@@ -187,23 +187,25 @@ def _now_text() -> str:
 
 
 def _entry(html: str, captured: dict[str, str], request: HttpRequest) -> dict:
+    """What the cache stores of a page rendered for ``request``: the HTML with the visitor's CSRF
+    token and the time replaced by holes, and the fragments as they look without cookies."""
     token = _CSRF_INPUT.search(html)
-    if token is not None:
-        html = html.replace(token.group(1), _CSRF_HOLE)
-    html = _CREATED.sub(lambda m: m.group(1) + _NOW_HOLE + m.group(3), html, count=1)
-    fragments = {}
-    for placeholder, output in captured.items():
-        name = _FRAGMENT_HOLE.fullmatch(placeholder).group(1)
-        if _without_cookies(request, name):
-            fragments[placeholder] = str(output)
+
+    def anonymised(text: str) -> str:
+        return text.replace(token.group(1), _CSRF_HOLE) if token else text
+
+    html = _CREATED.sub(lambda m: m.group(1) + _NOW_HOLE + m.group(3), anonymised(html), count=1)
+    fragments = {
+        placeholder: anonymised(str(output))
+        for placeholder, output in captured.items()
+        if _without_cookies(request, _FRAGMENT_HOLE.fullmatch(placeholder).group(1))
+    }
     return {"html": html, "csrf": token is not None, "fragments": fragments}
 
 
 def _fill(request: HttpRequest, entry: dict) -> str:
-    html = entry["html"]
-    if entry["csrf"]:
-        html = html.replace(_CSRF_HOLE, get_token(request))
-    html = html.replace(_NOW_HOLE, _now_text())
+    """The stored page for ``request``: its fragments, then its CSRF token (``get_token`` also
+    sets the visitor's CSRF cookie, as rendering ``{% csrf_token %}`` does) and the time."""
     stored = entry["fragments"]
 
     def fragment(match: re.Match) -> str:
@@ -212,7 +214,10 @@ def _fill(request: HttpRequest, entry: dict) -> str:
             return stored[match.group(0)]
         return FRAGMENTS[name].render(request, arg)
 
-    return _FRAGMENT_HOLE.sub(fragment, html)
+    html = _FRAGMENT_HOLE.sub(fragment, entry["html"])
+    if entry["csrf"]:
+        html = html.replace(_CSRF_HOLE, get_token(request))
+    return html.replace(_NOW_HOLE, _now_text())
 
 
 def page_serve(

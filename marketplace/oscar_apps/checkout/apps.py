@@ -9,6 +9,7 @@ Overrides, each a few lines that delegate to ``purchases`` and ``payments``:
   on the preview, ``handle_payment`` -> ``payments.services.payment_authorize``;
 - ``views.PaymentReturnView`` (new, ``payment-return/<id>/<token>/``): back from 3-D Secure;
 - ``views.ShippingMethodView.get_available_shipping_methods`` and ``views.ThankYouView``.
+- ``forms.ShippingAddressForm``: postcodes and phones from buyers abroad (``i18n.addresses``).
 """
 
 import oscar.apps.checkout.apps as apps

@@ -13,7 +13,9 @@ import re
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from oscar.apps.checkout import forms as checkout_forms
 
+from i18n.addresses import AddressLocalisationMixin
 from payments.cards import card_brand, card_number_normalise, luhn_valid
 from payments.interface import CardDetails, PaymentMethodInput
 
@@ -123,3 +125,8 @@ class TokenForm(forms.Form):
 
     def summary(self) -> str:
         return str(_("Card"))
+
+
+class ShippingAddressForm(AddressLocalisationMixin, checkout_forms.ShippingAddressForm):
+    """Oscar's shipping address form for buyers across borders (``i18n.addresses``): postcodes
+    and phones in any digits, Iranian ten-digit postcodes, phone numbers that must be real."""

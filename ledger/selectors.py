@@ -34,7 +34,7 @@ def ledger_check() -> LedgerCheck:
             " GROUP BY t.id, t.idempotency_key, e.currency HAVING sum(e.amount_minor) <> 0"
         )
         for key, currency, total in cursor.fetchall():
-            result.violations.append(f"transaction {key}: {currency} off by {total:+d}")
+            result.violations.append(f"transaction {key}: {currency} off by {int(total):+d}")
         cursor.execute(
             "SELECT t.idempotency_key, count(e.id) FROM ledger_transaction t"
             " LEFT JOIN ledger_entry e ON e.transaction_id = t.id"
@@ -51,7 +51,8 @@ def ledger_check() -> LedgerCheck:
         )
         for code, cached, total in cursor.fetchall():
             result.violations.append(
-                f"account {code}: cached balance {cached} differs from entries ({total:+d} debit)"
+                f"account {code}: cached balance {cached} differs from entries"
+                f" ({int(total):+d} debit)"
             )
         cursor.execute(
             "SELECT code, balance_minor FROM ledger_account"

@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     # The Oscar order status a rejected declaration's merchant order moves to (if the pipeline
     # allows it from where the order is).
     "CUSTOMS_CANCELLED_STATUS": "Cancelled",
+    # The Oscar order statuses a cross-border merchant order may reach only once customs
+    # released it (``customs.selectors.order_shipment_check``, enforced by the orders dashboard).
+    "CUSTOMS_SHIPPED_STATUSES": ("Shipped", "Delivered"),
 }
 
 

@@ -50,3 +50,24 @@ class DocumentRefused(CustomsError):
 
 class SignatureInvalid(CustomsError):
     """A hook's signature, headers or timestamp do not verify; nothing was stored."""
+
+
+class ShipmentNotAllowed(CustomsError):
+    """A cross-border merchant order cannot be marked shipped before customs released its goods
+    (``customs.selectors.order_shipment_check``); the order's status is left as it was."""
+
+    def __init__(self, *, order_number: str, status: str, declaration_status: str = "") -> None:
+        self.order_number = order_number
+        self.status = status
+        self.declaration_status = declaration_status
+        if declaration_status:
+            message = _(
+                "Order %(number)s goes abroad: it cannot be marked “%(status)s” until customs "
+                "releases its declaration (now: %(declaration)s)."
+            ) % {"number": order_number, "status": status, "declaration": declaration_status}
+        else:
+            message = _(
+                "Order %(number)s goes abroad: it cannot be marked “%(status)s” until customs "
+                "releases its declaration (not declared yet)."
+            ) % {"number": order_number, "status": status}
+        super().__init__(message)

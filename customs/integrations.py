@@ -11,14 +11,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
-
 logger = logging.getLogger(__name__)
 
-#: The account automatic, platform-initiated refunds are recorded as requested by (see
-#: ``refund_actor``). It cannot sign in: its password is unusable.
-REFUND_ACTOR_USERNAME = "system-customs@marketplace.invalid"
+#: How payments records the refunds customs starts (``Refund.source``; no person requests them).
+REFUND_SOURCE = "customs:rejection"
 
 
 def settlement_release(*, merchant_order_id: int, at: datetime) -> None:
@@ -29,37 +25,6 @@ def settlement_release(*, merchant_order_id: int, at: datetime) -> None:
     from settlement.services import settlement_customs_release
 
     settlement_customs_release(merchant_order_id=merchant_order_id, at=at)
-
-
-def refund_actor() -> Any:
-    """The platform's system account that automatic customs refunds are requested by.
-
-    ``payments.services.payment_refund`` accepts a refund only from someone allowed to ask for
-    it (``payments.selectors.refund_permitted``: a platform administrator, or the merchant's own
-    staff within the refund window). A customs rejection is the platform's decision, not a
-    person's request, so it is made by this account: active, superuser, unusable password (it
-    cannot sign in), created on first use. Recorded as ``Refund.requested_by``.
-    """
-    user_model = get_user_model()
-    user = user_model.objects.filter(username=REFUND_ACTOR_USERNAME).first()
-    if user is not None:
-        return user
-    with transaction.atomic():
-        user, created = user_model.objects.get_or_create(
-            username=REFUND_ACTOR_USERNAME,
-            defaults={
-                "email": "",
-                "first_name": "Customs",
-                "last_name": "(automatic)",
-                "is_active": True,
-                "is_superuser": True,
-                "is_staff": False,
-            },
-        )
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-    return user
 
 
 def merchant_order_cancel_on_rejection(*, merchant_order_id: int) -> bool:
@@ -81,8 +46,10 @@ def merchant_order_refund_on_rejection(*, merchant_order_id: int, reason: str) -
     """Refund everything left of a merchant order whose declaration customs rejected: goods,
     shipping and collected duties (``payments.services.payment_refund`` with ``lines=None``).
 
-    Returns the ``Refund`` (succeeded, or pending when the processor is unavailable: payments
-    then retries it), or None when nothing is left to refund (already refunded: idempotent).
+    The refund is the platform's own (``requested_by=None``, ``Refund.source`` "customs:rejection",
+    the reason naming the declaration): no person asked for it. Returns the ``Refund``
+    (succeeded, or pending when the processor is unavailable: payments then retries it), or None
+    when nothing is left to refund (already refunded: idempotent).
     Raises ``payments.interface.GatewayError`` when retryable. Must run outside any transaction
     (the refund commits a pending row before it calls the processor).
     """
@@ -97,7 +64,8 @@ def merchant_order_refund_on_rejection(*, merchant_order_id: int, reason: str) -
         return payment_refund(
             merchant_order_id=merchant_order_id,
             reason=reason,
-            requested_by=refund_actor(),
+            requested_by=None,
+            source=REFUND_SOURCE,
         )
     except RefundNotAllowed as exc:
         logger.info("merchant order %s: no refund on rejection (%s)", merchant_order_id, exc)

@@ -54,5 +54,14 @@ class ProviderEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "payment", "merchant_order", "amount_minor", "currency", "status")
-    list_filter = ("status",)
+    list_display = (
+        "pk",
+        "payment",
+        "merchant_order",
+        "amount_minor",
+        "currency",
+        "status",
+        "requested_by",
+        "source",
+    )
+    list_filter = ("status", "source")

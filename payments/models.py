@@ -270,6 +270,11 @@ class Refund(models.Model):
         blank=True,
         related_name="+",
     )
+    # What started a refund no person asked for (``requested_by`` empty): e.g.
+    # "customs:rejection" (the platform refunds a merchant order customs refused) or
+    # "payments:unplaced" (a payment whose purchase could not be placed). Empty when a person
+    # (an administrator or the merchant's staff) requested it.
+    source = models.CharField(_("Source"), max_length=64, blank=True, default="")
     # [{"line_id": <order line pk>, "quantity": n, "amount_minor": m}]; empty = whole order.
     lines = models.JSONField(_("Lines"), default=list, blank=True)
     # "refund:<id>", set as soon as the id exists.

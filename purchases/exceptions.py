@@ -46,3 +46,30 @@ class MissingCustomsData(PurchaseError):
             )
             % {"title": product_title, "country": country_code}
         )
+
+
+class DestinationNotServed(PurchaseError):
+    """No customs destination rule is in force for the delivery country."""
+
+    def __init__(self, country_code: str) -> None:
+        self.country_code = country_code
+        super().__init__(
+            _("We do not ship to %(country)s yet; please choose another address.")
+            % {"country": country_code}
+        )
+
+
+class ProhibitedAbroad(PurchaseError):
+    """Goods the destination (or Iran, on export) does not let through: nothing is placed."""
+
+    def __init__(self, country_code: str, reasons: dict[str, list[str]]) -> None:
+        #: product title -> the reasons it cannot be sent to ``country_code``
+        self.country_code = country_code
+        self.reasons = reasons
+        super().__init__(
+            " ".join(
+                _("“%(title)s” cannot be shipped to %(country)s: %(reasons)s")
+                % {"title": title, "country": country_code, "reasons": " ".join(why)}
+                for title, why in reasons.items()
+            )
+        )

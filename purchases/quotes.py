@@ -135,8 +135,9 @@ def purchase_quote_build(
     spread over the lines it touched by largest remainder (weights: Oscar's own per-line amounts),
     so the merchant parts always sum to the purchase total exactly. Fees follow the rules in force
     at ``at`` (default now) for a delivery to ``country_code`` (VAT is zero-rated abroad);
-    ``duties`` maps a basket line's pk to its duties in minor units (customs, issue #6; none
-    yet). Reads the fee rules; writes nothing. Raises ValueError for an empty basket.
+    ``duties`` maps a basket line's pk to its duties in minor units (from customs: see
+    ``purchase_quote_landed``). Reads the fee rules; writes nothing. Raises ValueError for an
+    empty basket.
     """
     lines = list(basket.all_lines())
     if not lines:
@@ -219,3 +220,64 @@ def purchase_quote_build(
             replace(part, fees=part_fees) for part, part_fees in zip(merchants, fees, strict=True)
         ),
     )
+
+
+@dataclass(frozen=True)
+class LandedQuote:
+    """A basket's quote for delivery to a country, with what customs says about it.
+
+    ``customs`` is None for a domestic delivery, else a ``customs.selectors.checkout.QuoteCustoms``
+    (per merchant part: the lines' check and the landed cost). When every line may go, ``quote``
+    includes the duties collected at checkout (duty + import VAT per line under DDP, nothing under
+    DAP); when a line is prohibited, ``quote`` has no duties and must not be charged.
+    """
+
+    quote: PurchaseQuote
+    customs: Any = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.customs is None or self.customs.allowed
+
+    @property
+    def blocked(self) -> dict[int, list[str]]:
+        """Basket line pk -> the reasons it cannot be sent (empty when everything may go)."""
+        return {} if self.customs is None else self.customs.blocked
+
+    def landed_cost_for(self, partner_id: int) -> Any:
+        """The ``customs.selectors.rules.LandedCostQuote`` of one merchant's part, or None."""
+        if self.customs is None:
+            return None
+        for merchant in self.customs.merchants:
+            if merchant.partner_id == partner_id:
+                return merchant.quote
+        return None
+
+
+def purchase_quote_landed(
+    *, basket: Any, country_code: str | None, at: datetime | None = None
+) -> LandedQuote:
+    """What checkout shows, charges and places for ``basket`` delivered to ``country_code``: the
+    quote (``purchase_quote_build``), checked and priced by customs
+    (``customs.selectors.checkout.purchase_quote_customs``) and, when every line may go, built
+    again with the duties customs says to collect, all under the rules in force at ``at``
+    (default now).
+
+    Checkout's charge (``PaymentDetailsView``) and placement (``purchase_place``) both call this,
+    so the amount authorised is the purchase total, duties included. Read-only. Raises
+    ``customs.exceptions.DestinationNotSupported`` (no destination rule in force) and
+    ``ValueError`` for an empty basket.
+    """
+    from django.utils import timezone
+
+    from customs.selectors.checkout import purchase_quote_customs
+
+    at = at or timezone.now()
+    quote = purchase_quote_build(basket=basket, country_code=country_code, at=at)
+    customs = purchase_quote_customs(quote=quote, country_code=country_code, at=at)
+    if customs is None or not customs.allowed:
+        return LandedQuote(quote=quote, customs=customs)
+    duties = customs.duties
+    if any(duties.values()):
+        quote = purchase_quote_build(basket=basket, country_code=country_code, at=at, duties=duties)
+    return LandedQuote(quote=quote, customs=customs)

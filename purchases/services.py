@@ -20,13 +20,15 @@ from marketplace.core.money import from_minor
 from marketplace.core.tasks import enqueue_on_commit
 from purchases.exceptions import (
     AlreadyPlaced,
+    DestinationNotServed,
     MerchantUnavailable,
     MissingCustomsData,
     OutOfStock,
+    ProhibitedAbroad,
     PurchaseError,
 )
 from purchases.models import MerchantOrder, Purchase
-from purchases.quotes import PurchaseQuote, purchase_quote_build
+from purchases.quotes import LandedQuote, PurchaseQuote, purchase_quote_landed
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,25 @@ def _require_customs_data(quote: PurchaseQuote, country_code: str | None) -> Non
                 raise MissingCustomsData(product.get_title(), country_code)
 
 
+def _landed_quote(basket: Any, country_code: str | None) -> LandedQuote:
+    """The quote checkout charged (``purchase_quote_landed``: duties included under DDP); refuses
+    a destination we do not ship to, goods without customs data and prohibited goods."""
+    from customs.exceptions import DestinationNotSupported
+
+    try:
+        landed = purchase_quote_landed(basket=basket, country_code=country_code)
+    except DestinationNotSupported as exc:
+        raise DestinationNotServed(exc.country) from exc
+    _require_customs_data(landed.quote, country_code)
+    if not landed.allowed:
+        titles = {line.pk: line.product.get_title() for line in basket.all_lines()}
+        raise ProhibitedAbroad(
+            str(country_code),
+            {titles.get(pk, str(pk)): reasons for pk, reasons in landed.blocked.items()},
+        )
+    return landed
+
+
 def purchase_place(
     *,
     basket: Any,
@@ -111,20 +132,22 @@ def purchase_place(
     discount (largest remainder, so the parts sum to the purchase total). Each order's total
     includes its city fee (when the buyer pays it), VAT and duties, with VAT as the Oscar order's
     tax, and each order line gets its frozen fee snapshot (``fees.models.OrderLineFees``, the
-    rules applied included), so changing a rule later never changes the order. Stock is allocated
+    rules applied included), so changing a rule later never changes the order. Abroad, the
+    quote is checkout's (``purchases.quotes.purchase_quote_landed``): duty and import VAT are
+    part of the totals under DDP (``duty_minor``), and nothing under DAP. Stock is allocated
     under row locks. Records the buyer's language (``request``'s) for their emails. Queues the
     buyer's single confirmation email on commit.
 
     Raises AlreadyPlaced (the basket has a purchase), OutOfStock, MerchantUnavailable,
-    MissingCustomsData (a foreign address and a product without HS code, origin and weight) or
-    PurchaseError (voucher no longer available); nothing is written then. Not idempotent by itself:
+    MissingCustomsData (a foreign address and a product without HS code, origin and weight),
+    DestinationNotServed (no customs rule for the country), ProhibitedAbroad (goods the
+    destination refuses) or PurchaseError (voucher no longer available); nothing is written then. Not idempotent by itself:
     the basket's one-to-one purchase makes a second placement fail instead of duplicating.
     """
     # Orders start the status pipeline merchant staff walk (settlement: "Delivered" starts the hold).
     status = status or getattr(settings, "OSCAR_INITIAL_ORDER_STATUS", None)
     country = getattr(shipping_address, "country_id", None) if shipping_address else None
-    quote = purchase_quote_build(basket=basket, country_code=country)
-    _require_customs_data(quote, country)
+    quote = _landed_quote(basket, country).quote
     currency = quote.currency
     creator = OrderCreator()
     with transaction.atomic():

@@ -30,7 +30,12 @@ def purchase_confirmation_send(purchase_id: int) -> None:
     purchase = purchase_with_parts(purchase_id=purchase_id)
     if purchase.confirmation_sent_at is not None or not purchase.email:
         return
-    context = {"purchase": purchase, "parts": list(purchase.merchant_orders.all())}
+    from customs.selectors.checkout import merchant_orders_landed_cost
+
+    parts = list(purchase.merchant_orders.all())
+    # Abroad, each order's duty and import VAT: collected now (DDP) or an estimate (DAP).
+    landed_costs = merchant_orders_landed_cost(merchant_orders=parts)
+    context = {"purchase": purchase, "parts": parts, "landed_costs": landed_costs}
     # In the buyer's language at checkout (the default one for purchases that did not record it).
     with translation.override(language_or_default(purchase.language)):
         subject = render_to_string("purchases/email/confirmation_subject.txt", context).strip()

@@ -11,6 +11,7 @@ from customs.selectors.declarations import (
     declaration_is_released,
     declaration_queue,
     merchant_order_shipment_allowed,
+    order_shipment_check,
 )
 from customs.selectors.hs import MAX_SEARCH_LIMIT, hs_code_search
 from customs.selectors.risk import RiskAssessment, risk_assess
@@ -39,5 +40,6 @@ __all__ = [
     "landed_cost_quote",
     "lines_check",
     "merchant_order_shipment_allowed",
+    "order_shipment_check",
     "risk_assess",
 ]

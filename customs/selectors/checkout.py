@@ -1,15 +1,17 @@
 """The checkout seam: what customs says about a basket going abroad, per merchant order.
 
-Checkout (``purchases.quotes.purchase_quote_build``) builds a quote without duties, asks
+Checkout (``purchases.quotes.purchase_quote_landed``) builds a quote without duties, asks
 ``purchase_quote_customs`` about it, blocks the prohibited lines with their reasons, shows each
 merchant order's landed cost, and builds the quote again with
 ``duties=customs.duties`` (duty + import VAT per basket line under DDP, 0 under DAP), so DDP
 duties are charged in the same payment and land in ``MerchantOrder.duty_minor`` and
-``OrderLineFees.duty_minor``.
+``OrderLineFees.duty_minor``. Once placed, ``merchant_orders_landed_cost`` prices each merchant
+order again the same way for the buyer's confirmation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +29,7 @@ from customs.selectors.rules import (
     landed_cost_quote_with,
     lines_check_with,
 )
+from marketplace.core.money import to_minor
 
 
 @dataclass(frozen=True)
@@ -131,3 +134,55 @@ def purchase_quote_customs(
     return QuoteCustoms(
         country=rules.country, merchants=tuple(merchants), missing_data=tuple(missing)
     )
+
+
+def merchant_orders_landed_cost(*, merchant_orders: Iterable[Any]) -> dict[int, LandedCostQuote]:
+    """The landed cost (duty and import VAT, DDP or DAP) of each placed cross-border merchant
+    order, as checkout priced it: its lines' values after discount, HS codes and origins, its
+    shipping, under the destination rules in force when it was placed. Keyed by merchant order
+    pk; domestic orders (and orders to a country without rules) are left out.
+
+    For the buyer's confirmation (thank-you page and email) right after placement, before any
+    declaration exists: under DDP ``collect_minor`` is what the merchant order's ``duty_minor``
+    charged, under DAP ``taxes_minor`` is the estimate paid on delivery. Read-only: per
+    merchant order, its lines with their products' customs data, and the rules (two queries,
+    read once per country and placement time).
+    """
+    domestic = settings.MARKETPLACE_SHIPPING["domestic_country"]
+    rules_cache: dict[tuple[str, datetime], Any] = {}
+    result: dict[int, LandedCostQuote] = {}
+    for merchant_order in merchant_orders:
+        order = merchant_order.order
+        address = order.shipping_address
+        country = getattr(address, "country_id", None) if address is not None else None
+        if country in (None, "", domestic):
+            continue
+        key = (country, order.date_placed)
+        if key not in rules_cache:
+            rules_cache[key] = destination_rules_effective_on(country=country, at=order.date_placed)
+        rules = rules_cache[key]
+        if rules is None:
+            continue
+        lines = []
+        for line in order.lines.select_related("product__customs_info").order_by("pk"):
+            info = getattr(line.product, "customs_info", None) if line.product else None
+            if info is None:
+                break
+            lines.append(
+                CustomsLine(
+                    hs_code=info.hs_code_id,
+                    quantity=line.quantity,
+                    value_minor=to_minor(line.line_price_excl_tax, order.currency),
+                    product_id=line.product_id,
+                    cultural_heritage=info.cultural_heritage,
+                    origin_country=info.origin_country,
+                )
+            )
+        else:
+            result[merchant_order.pk] = landed_cost_quote_with(
+                rules=rules,
+                lines=lines,
+                shipping_minor=merchant_order.shipping_minor,
+                currency=order.currency,
+            )
+    return result

@@ -126,5 +126,31 @@ def merchant_order_shipment_allowed(*, merchant_order_id: int) -> bool:
     return row["declaration__status"] in RELEASED_STATUSES
 
 
+def order_shipment_check(*, order_id: int, new_status: str) -> None:
+    """The gate of the order status pipeline: raise ``ShipmentNotAllowed`` when ``new_status``
+    is one of ``CUSTOMS_SHIPPED_STATUSES`` ("Shipped", "Delivered") and the Oscar order is a
+    cross-border merchant order whose declaration is not released (or not created yet). Other
+    orders and statuses pass. Read-only: one query, two when refused."""
+    from customs.conf import setting
+    from customs.exceptions import ShipmentNotAllowed
+    from purchases.models import MerchantOrder
+
+    if new_status not in set(setting("CUSTOMS_SHIPPED_STATUSES")):
+        return
+    row = (
+        MerchantOrder.objects.filter(order_id=order_id)
+        .values("pk", "order__number", "order__shipping_address__country_id")
+        .first()
+    )
+    if row is None or merchant_order_shipment_allowed(merchant_order_id=row["pk"]):
+        return
+    declaration = Declaration.objects.filter(merchant_order_id=row["pk"]).first()
+    raise ShipmentNotAllowed(
+        order_number=row["order__number"],
+        status=new_status,
+        declaration_status=str(declaration.get_status_display()) if declaration else "",
+    )
+
+
 def status_choices() -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in DeclarationStatus.choices]

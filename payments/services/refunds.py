@@ -173,25 +173,41 @@ def _submit_or_queue(refund: Refund) -> Refund:
         return Refund.objects.get(pk=refund.pk)
 
 
+#: What may start a refund no person asked for (``payment_refund(requested_by=None, source=...)``).
+PLATFORM_REFUND_SOURCES = frozenset({"customs:rejection"})
+
+
 def payment_refund(
     *,
     merchant_order_id: int,
     reason: str,
     requested_by: Any,
     lines: Sequence[tuple[int, int]] | None = None,
+    source: str = "",
 ) -> Refund:
     """Refund one merchant order: all that is left of it (``lines=None``: goods and shipping), or
     the chosen ``(order line pk, quantity)`` pairs, never more than that order was paid minus what
     was already refunded or is pending.
 
-    Raises ``PermissionDenied`` (see ``refund_permitted``) and ``RefundNotAllowed`` (message fit
-    for staff; nothing written). Writes the pending refund, commits, then submits it (a processor
-    outage leaves it pending and queues a retry). Returns the refund.
+    ``requested_by`` is the person asking (a platform admin, or the merchant's own staff within
+    the refund window: ``refund_permitted``), or None for a refund the platform itself starts,
+    which must then name its ``source`` (one of ``PLATFORM_REFUND_SOURCES``, e.g.
+    "customs:rejection"); the source is recorded on the refund (``Refund.source``) and ``reason``
+    says why. An anonymous user is never the platform.
+
+    Raises ``PermissionDenied`` (not permitted, or no person and no known source) and
+    ``RefundNotAllowed`` (message fit for staff; nothing written). Writes the pending refund,
+    commits, then submits it (a processor outage leaves it pending and queues a retry). Returns
+    the refund.
     """
     merchant_order = MerchantOrder.objects.select_related("purchase", "order", "partner").get(
         pk=merchant_order_id
     )
-    if not refund_permitted(user=requested_by, merchant_order=merchant_order):
+    source = (source or "").strip()
+    if requested_by is None:
+        if source not in PLATFORM_REFUND_SOURCES:
+            raise PermissionDenied("A refund nobody requested needs a platform source.")
+    elif not refund_permitted(user=requested_by, merchant_order=merchant_order):
         raise PermissionDenied("You may not refund this order.")
     reason = (reason or "").strip()
     if not reason:
@@ -229,6 +245,7 @@ def payment_refund(
             currency=payment.currency,
             reason=reason,
             requested_by=requested_by,
+            source=source[:64],
             lines=chosen,
         )
         refund.idempotency_key = f"refund:{refund.pk}"
@@ -257,6 +274,7 @@ def payment_refund_unplaced(*, payment_id: int, reason: str) -> Refund | None:
             amount_minor=amount,
             currency=payment.currency,
             reason=reason or "purchase could not be placed",
+            source="payments:unplaced",
         )
         refund.idempotency_key = f"refund:{refund.pk}"
         refund.save(update_fields=["idempotency_key"])

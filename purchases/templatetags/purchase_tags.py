@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
 from django.utils import translation
@@ -23,3 +24,13 @@ def money_minor(amount_minor: int, currency: str) -> str:
 def minor_money(amount: Decimal, currency: str) -> str:
     """An Oscar Decimal amount, formatted like ``money_minor``."""
     return money_minor(to_minor(amount, currency), currency)
+
+
+@register.filter
+def landed_cost_of(costs: Any, key: Any) -> Any:
+    """``{{ landed_costs|landed_cost_of:part.pk }}``: a merchant order's (or, before placing, a
+    merchant part's, keyed by partner pk) ``customs.selectors.rules.LandedCostQuote``; None for
+    a domestic one."""
+    if not costs:
+        return None
+    return costs.get(key)

@@ -189,7 +189,8 @@ def _merchant_order_ids(purchase_id: int) -> list[int]:
 
 def payment_capture_post(*, payment: Any) -> tuple[Transaction, bool]:
     """Post a captured payment (key ``payment:<id>:captured``), split per merchant order by the
-    posting rules (``settlement.postings``), and open each merchant order's hold.
+    posting rules (``settlement.postings``), open each merchant order's hold, and queue the
+    customs declaration of each merchant order shipped abroad (``declarations_queue``).
 
     Idempotent. Raises ``NotPostable`` when the payment is not captured or its purchase is not
     placed, ``PartsMismatch`` when a merchant order has no complete fee snapshot, and
@@ -225,7 +226,30 @@ def payment_capture_post(*, payment: Any) -> tuple[Transaction, bool]:
         },
     )
     holds_open(parts=parts)
+    declarations_queue(merchant_order_ids=[p.merchant_order_id for p in parts])
     return posted
+
+
+def declarations_queue(*, merchant_order_ids: Sequence[int]) -> list[int]:
+    """Once a payment's capture is booked, queue ``customs.declaration_create`` (on commit) for
+    each of its merchant orders whose hold waits for customs (``customs_required``: shipped
+    abroad). Called from ``payment_capture_post`` in the capture posting's transaction, so a
+    rolled-back posting queues nothing; the capture posts once, and the task is idempotent
+    anyway. Returns the merchant order ids queued."""
+    from customs.tasks import declaration_create
+    from marketplace.core.tasks import enqueue_on_commit
+    from settlement.models import MerchantOrderSettlement
+
+    ids = list(
+        MerchantOrderSettlement.objects.filter(
+            merchant_order_id__in=list(merchant_order_ids), customs_required=True
+        )
+        .order_by("merchant_order_id")
+        .values_list("merchant_order_id", flat=True)
+    )
+    for merchant_order_id in ids:
+        enqueue_on_commit(declaration_create, merchant_order_id)
+    return ids
 
 
 def payment_fee_post(*, payment: Any) -> tuple[Transaction, bool]:

@@ -148,3 +148,17 @@ def test_the_price_tags_convert_oscar_amounts_and_minor_units():
     assert "<bdi>≈\xa0200.00\xa0AFN</bdi>" in html
     assert "<bdi>≈\xa0100.00\xa0AFN</bdi>" in html
     assert html.endswith("[][]")
+
+
+def test_the_header_switchers_keep_the_page_and_show_the_choices(rf):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/catalogue/?page=2&language=ru")
+    request.COOKIES[COOKIE_NAME] = "AFN"
+    with translation.override("fa"):
+        html = render_to_string("i18n/partials/switchers.html", request=request)
+    assert html.count('<input name="next" type="hidden" value="/catalogue/?page=2">') == 2
+    assert '<option value="AFN" selected>' in html
+    assert '<option value="IRT">IRT · تومان</option>' in html
+    assert '<option value="fa" lang="fa" selected>فارسی</option>' in html
+    assert f'action="{reverse("currencies:set")}"' in html

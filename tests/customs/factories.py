@@ -165,18 +165,19 @@ def merchant_with_goods(*specs, name: str = "Novin Saffron House"):
     return merchant, [goods_create(merchant, spec) for spec in specs]
 
 
-def paid_abroad(client, goods, quantities, *, country_code: str = "AF"):
-    """A guest pays through Oscar's checkout (sandbox card) for ``goods`` (``[(merchant,
-    product), ...]``) delivered to ``country_code``; returns the purchase's merchant orders."""
+def abroad_checkout(client, goods, quantities, *, country_code: str = "AF"):
+    """Oscar's checkout as a guest delivering ``goods`` (``[(merchant, product), ...]``) to
+    Herat (or ``country_code``): ``details()`` fills the basket, email and address and follows
+    to the payment-details page; ``address()`` stops after the address (the response of
+    following on from it). See ``tests.payments.fixtures.Checkout``."""
     from django.urls import reverse
 
-    from purchases.models import Purchase
-    from tests.payments.fixtures import CARD_OK, Checkout, card
+    from tests.payments.fixtures import Checkout
 
     country_ensure(country_code)
 
     class AbroadCheckout(Checkout):
-        def details(self, email: str = "buyer@herat.example"):
+        def address(self, email: str = "buyer@herat.example"):
             self.basket()
             response = self.client.post(
                 reverse("checkout:index"), {"username": email, "options": "anonymous"}
@@ -193,11 +194,25 @@ def paid_abroad(client, goods, quantities, *, country_code: str = "AF"):
                 },
             )
             assert response.status_code == 302, response.content[:500]
-            response = self.client.get(reverse("checkout:shipping-method"), follow=True)
+            return self.client.get(reverse("checkout:shipping-method"), follow=True)
+
+        def details(self, email: str = "buyer@herat.example"):
+            response = self.address(email)
             assert response.redirect_chain[-1][0] == reverse("checkout:payment-details")
             return response
 
-    checkout = AbroadCheckout(client, goods, quantities)
+    return AbroadCheckout(client, goods, quantities)
+
+
+def paid_abroad(client, goods, quantities, *, country_code: str = "AF"):
+    """A guest pays through Oscar's checkout (sandbox card) for ``goods`` (``[(merchant,
+    product), ...]``) delivered to ``country_code``; returns the purchase's merchant orders."""
+    from django.urls import reverse
+
+    from purchases.models import Purchase
+    from tests.payments.fixtures import CARD_OK, card
+
+    checkout = abroad_checkout(client, goods, quantities, country_code=country_code)
     checkout.details()
     fields = card(CARD_OK)
     assert checkout.preview(fields).status_code == 200

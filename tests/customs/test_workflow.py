@@ -323,7 +323,6 @@ def test_bad_amendments_change_nothing(yellow, officer):
 def test_reject_refunds_the_whole_merchant_order_duties_included(
     rules, officer, client, django_capture_on_commit_callbacks
 ):
-    from customs.integrations import REFUND_ACTOR_USERNAME
     from customs.models import RiskRule
     from payments.models import Payment, Refund
 
@@ -347,8 +346,9 @@ def test_reject_refunds_the_whole_merchant_order_duties_included(
         carpet_order.total_minor,
         "succeeded",
     )
-    assert refund.requested_by.username == REFUND_ACTOR_USERNAME
-    assert not refund.requested_by.has_usable_password()
+    # The platform's own refund: nobody requested it, its source is recorded, no system user.
+    assert (refund.requested_by, refund.source) == (None, "customs:rejection")
+    assert not UserFactory._meta.model.objects.filter(username__startswith="system-").exists()
     assert declaration.number in refund.reason
     payment = Payment.objects.get()
     assert payment.refunded_minor == carpet_order.total_minor

@@ -111,7 +111,7 @@ def payment_authorize_for(
     """A frozen basket of ``items`` and its authorised sandbox payment (no purchase yet)."""
     from marketplace.oscar_apps.checkout.forms import CardForm
     from payments.services import checkout_snapshot, payment_authorize
-    from purchases.quotes import purchase_quote_build
+    from purchases.quotes import purchase_quote_landed
 
     basket = basket_build(items)
     basket.freeze()
@@ -123,7 +123,8 @@ def payment_authorize_for(
         shipping_method_code="merchant-delivery",
         order_status=None,
     )
-    quote = purchase_quote_build(basket=basket, country_code=country)
+    # What checkout charges: abroad, with the duties customs collects under DDP.
+    quote = purchase_quote_landed(basket=basket, country_code=country).quote
     form = CardForm(card(number))
     assert form.is_valid(), form.errors
     outcome = payment_authorize(

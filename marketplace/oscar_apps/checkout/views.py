@@ -11,6 +11,8 @@ from oscar.apps.checkout import exceptions, views
 from oscar.apps.payment.exceptions import PaymentError, RedirectRequired, UnableToTakePayment
 from oscar.core.loading import get_model
 
+from customs.exceptions import DestinationNotSupported
+from customs.selectors.checkout import merchant_orders_landed_cost
 from marketplace.core.money import Money
 from marketplace.oscar_apps.checkout.forms import CardForm, TokenForm
 from payments.exceptions import (
@@ -32,7 +34,7 @@ from payments.services import (
     payment_status_sync,
 )
 from purchases.models import Purchase
-from purchases.quotes import purchase_quote_build
+from purchases.quotes import LandedQuote, purchase_quote_landed
 from purchases.selectors import purchase_with_parts
 from purchases.shipping import Repository
 
@@ -56,6 +58,20 @@ def payment_return_url(request, payment: Payment) -> str:
     return request.build_absolute_uri(path)
 
 
+def blocked_messages(basket, landed: LandedQuote, country: str) -> list[str]:
+    """One message per basket line customs does not let through: which line, and why."""
+    lines = {line.pk: line for line in basket.all_lines()}
+    result = []
+    for pk, reasons in landed.blocked.items():
+        line = lines.get(pk)
+        title = line.product.get_title() if line is not None else str(pk)
+        result.append(
+            _("“%(title)s” cannot be shipped to %(country)s: %(reasons)s")
+            % {"title": title, "country": country, "reasons": " ".join(reasons)}
+        )
+    return result
+
+
 class ShippingMethodView(views.ShippingMethodView):
     def get_available_shipping_methods(self):
         return Repository().get_shipping_methods(
@@ -71,18 +87,59 @@ class PaymentDetailsView(views.PaymentDetailsView):
 
     Card fields are posted from the payment-details page to the preview and re-submitted from
     hidden inputs there (Oscar's recommended way); they are never stored in the session.
-    ``handle_payment`` authorises the purchase total (``purchase_quote_build``) through
+    ``handle_payment`` authorises the purchase total (``purchase_quote_landed``: abroad, with
+    the duty and import VAT customs says to collect under DDP) through
     ``payments.services.payment_authorize``; Oscar then calls ``handle_order_placement`` (our
-    ``purchase_place`` under the payment's lock), after which the payment is captured.
+    ``purchase_place``, which builds the same quote, under the payment's lock), after which the
+    payment is captured. Goods customs does not let through to the address are refused before
+    the card step (``check_customs_allows_delivery``), each line with its reason.
     """
+
+    # Customs comes right after the address: prohibited goods never reach the card step.
+    pre_conditions = [*views.PaymentDetailsView.pre_conditions, "check_customs_allows_delivery"]
 
     def card_form_class(self):
         return TokenForm if settings.STRIPE_PUBLISHABLE_KEY else CardForm
 
-    def _quote(self, basket):
+    def _country(self, basket):
         shipping_address = self.get_shipping_address(basket)
-        country = getattr(shipping_address, "country_id", None) if shipping_address else None
-        return purchase_quote_build(basket=basket, country_code=country)
+        return getattr(shipping_address, "country_id", None) if shipping_address else None
+
+    def _landed(self, basket) -> LandedQuote:
+        """The basket's quote to the shipping address with customs' view of it
+        (``purchases.quotes.purchase_quote_landed``), computed once per request and basket.
+        Raises ``DestinationNotSupported``."""
+        country = self._country(basket)
+        cache = basket.__dict__.setdefault("_landed_quotes", {})
+        if country not in cache:
+            cache[country] = purchase_quote_landed(basket=basket, country_code=country)
+        return cache[country]
+
+    def _quote(self, basket):
+        """What the card is charged for: the purchase total, duties included under DDP."""
+        return self._landed(basket).quote
+
+    def check_customs_allows_delivery(self, request):
+        """Back to the shipping address, with a message per line and why, when customs does not
+        let a line through to the chosen country (or we do not ship there). Nothing is charged."""
+        basket = request.basket
+        if basket.is_empty:
+            return
+        country = self._country(basket)
+        try:
+            landed = self._landed(basket)
+        except DestinationNotSupported as exc:
+            raise exceptions.FailedPreCondition(
+                url=reverse("checkout:shipping-address"), message=str(exc)
+            ) from exc
+        if not landed.allowed:
+            raise exceptions.FailedPreCondition(
+                url=reverse("checkout:shipping-address"),
+                messages=[
+                    *blocked_messages(basket, landed, str(country)),
+                    _("Remove these from your basket, or choose another delivery address."),
+                ],
+            )
 
     def _payment_required(self, basket) -> bool:
         return not basket.is_empty and self._quote(basket).total_minor > 0
@@ -101,10 +158,16 @@ class PaymentDetailsView(views.PaymentDetailsView):
         ctx["stripe_publishable_key"] = settings.STRIPE_PUBLISHABLE_KEY
         basket = ctx.get("basket")
         if basket is not None and not basket.is_empty:
-            quote = self._quote(basket)
+            landed = self._landed(basket)
+            quote = landed.quote
             charge = Money(quote.total_minor, quote.currency)
             ctx["charge"] = charge
             ctx["charge_supported"] = charge.currency in gateway_get().currencies
+            # The preview's merchant parts, with each part's landed cost (duty and import VAT).
+            ctx["quote"] = quote
+            ctx["landed_costs"] = {
+                part.partner.pk: landed.landed_cost_for(part.partner.pk) for part in quote.merchants
+            }
         return ctx
 
     def handle_payment_details_submission(self, request):
@@ -131,7 +194,15 @@ class PaymentDetailsView(views.PaymentDetailsView):
         the processor is unavailable."""
         self._payment_id = None
         basket = self.request.basket
-        quote = self._quote(basket)
+        try:
+            landed = self._landed(basket)
+        except DestinationNotSupported as exc:
+            raise UnableToTakePayment(str(exc)) from exc
+        if not landed.allowed:
+            raise UnableToTakePayment(
+                " ".join(blocked_messages(basket, landed, str(self._country(basket))))
+            )
+        quote = landed.quote
         if quote.total_minor == 0:
             return
         form = kwargs.get("card_form")
@@ -266,4 +337,5 @@ class ThankYouView(views.ThankYouView):
             ctx["purchase"] = purchase
             ctx["parts"] = list(purchase.merchant_orders.all())
             ctx["payment"] = payment_for_purchase(purchase_id=purchase.pk)
+            ctx["landed_costs"] = merchant_orders_landed_cost(merchant_orders=ctx["parts"])
         return ctx

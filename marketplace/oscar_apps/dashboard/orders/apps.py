@@ -7,7 +7,9 @@ together with every other merchant's lines (Oscar #2240). Ours delegate to
 
 The order list and detail views also change an order's status through
 ``views.AtomicStatusEventHandler`` (``handler_class``): the status and what its receivers record
-(settlement starts a delivered merchant order's hold) commit together.
+(settlement starts a delivered merchant order's hold) commit together, and a cross-border
+merchant order cannot be marked "Shipped" before customs released it
+(``customs.selectors.order_shipment_check``: refused with a message, nothing changed).
 """
 
 from oscar.apps.dashboard.orders import apps

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -5,6 +6,8 @@ from django.shortcuts import get_object_or_404
 from oscar.apps.dashboard.orders import views
 from oscar.core.loading import get_class
 
+from customs.exceptions import ShipmentNotAllowed
+from customs.selectors import order_shipment_check
 from merchants.dashboard.selectors import dashboard_order_lines, dashboard_orders
 
 ShippingAddress = views.ShippingAddress
@@ -22,10 +25,15 @@ def _order_for_user_or_404(user, number):
 
 class AtomicStatusEventHandler(EventHandler):
     """Oscar's handler, with a status change and what its ``order_status_changed`` receivers
-    record (settlement starts a delivered order's hold) committed together or not at all."""
+    record (settlement starts a delivered order's hold) committed together or not at all.
+
+    A cross-border merchant order is refused "Shipped" (and "Delivered") until customs released
+    its declaration (``customs.selectors.order_shipment_check``): raises
+    ``customs.exceptions.ShipmentNotAllowed`` and nothing is changed."""
 
     def handle_order_status_change(self, order, new_status, note_msg=None):
         with transaction.atomic():
+            order_shipment_check(order_id=order.pk, new_status=new_status)
             super().handle_order_status_change(order, new_status, note_msg=note_msg)
 
 
@@ -38,6 +46,15 @@ class OrderStatsView(views.OrderStatsView):
 class OrderListView(views.OrderListView):
     handler_class = AtomicStatusEventHandler
 
+    def change_order_status(self, request, order):
+        # Oscar catches only payment errors; a refused shipment is said per order, the others
+        # in a bulk change still go ahead.
+        try:
+            return super().change_order_status(request, order)
+        except ShipmentNotAllowed as exc:
+            messages.error(request, str(exc))
+            return None
+
     def dispatch(self, request, *args, **kwargs):
         # Oscar's dispatch only sets base_queryset (from queryset_orders_for_user) before handing
         # over; set ours and skip it. Listing, search, CSV and bulk status changes all read it.
@@ -47,6 +64,13 @@ class OrderListView(views.OrderListView):
 
 class OrderDetailView(views.OrderDetailView):
     handler_class = AtomicStatusEventHandler
+
+    def change_order_status(self, request, order):
+        try:
+            return super().change_order_status(request, order)
+        except ShipmentNotAllowed as exc:
+            messages.error(request, str(exc))
+            return self.reload_page()
 
     def get_object(self, queryset=None):
         return _order_for_user_or_404(self.request.user, self.kwargs["number"])

@@ -10,10 +10,11 @@ PostgreSQL enforces what the code promises (``pgtrigger``):
 - entries and transactions are append-only (UPDATE and DELETE raise); corrections are new,
   reversing transactions;
 - a deferred constraint trigger rejects, at commit, a transaction whose entries do not sum to
-  zero in each currency;
+  zero in each currency (once per transaction, not per entry: entries can be added only in the
+  database transaction that created their transaction);
 - a statement trigger moves each account's cached ``balance_minor`` in the same database
   transaction as the entries (on the account's normal side), and refuses an entry whose currency
-  differs from its account's;
+  differs from its account's or whose transaction was created by an earlier database transaction;
 - a CHECK keeps a balance at or above zero unless the account allows a negative balance (a
   merchant's available balance never does).
 """
@@ -107,6 +108,24 @@ class Account(models.Model):
         return self.code
 
 
+# Checked once per ledger transaction, at commit. Entries can be added to a transaction only in the
+# database transaction that created it (``_APPLY_TO_BALANCES`` compares ``xact_id``, a column the
+# migration adds with ``DEFAULT pg_current_xact_id()``, which savepoints share), and never changed
+# or deleted, so a transaction that balanced at its commit balances forever.
+_BALANCED = """
+    IF EXISTS (
+        SELECT 1 FROM ledger_entry
+        WHERE transaction_id = NEW.id
+        GROUP BY currency
+        HAVING sum(amount_minor) <> 0
+    ) THEN
+        RAISE EXCEPTION 'ledger transaction % does not balance in every currency', NEW.id
+            USING ERRCODE = '23514';
+    END IF;
+    RETURN NULL;
+"""
+
+
 class TransactionKind(models.TextChoices):
     CAPTURE = "capture", _("Payment captured")
     PROCESSOR_FEE = "processor_fee", _("Processor fee")
@@ -154,27 +173,27 @@ class Transaction(models.Model):
                 name="ledger_transaction_append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
             ),
+            pgtrigger.Trigger(
+                name="ledger_transaction_balanced",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                timing=pgtrigger.Deferred,
+                func=_BALANCED,
+            ),
         ]
 
     def __str__(self) -> str:
         return self.idempotency_key
 
 
-_BALANCED = """
+_APPLY_TO_BALANCES = """
     IF EXISTS (
-        SELECT 1 FROM ledger_entry
-        WHERE transaction_id = NEW.transaction_id
-        GROUP BY currency
-        HAVING sum(amount_minor) <> 0
+        SELECT 1 FROM new_entries e JOIN ledger_transaction t ON t.id = e.transaction_id
+        WHERE t.xact_id <> pg_current_xact_id()
     ) THEN
-        RAISE EXCEPTION 'ledger transaction % does not balance in every currency',
-            NEW.transaction_id
+        RAISE EXCEPTION 'entries can only be added to a ledger transaction while it is created'
             USING ERRCODE = '23514';
     END IF;
-    RETURN NULL;
-"""
-
-_APPLY_TO_BALANCES = """
     IF EXISTS (
         SELECT 1 FROM new_entries e JOIN ledger_account a ON a.id = e.account_id
         WHERE a.currency <> e.currency
@@ -225,13 +244,6 @@ class Entry(models.Model):
             pgtrigger.Protect(
                 name="ledger_entry_append_only",
                 operation=pgtrigger.Update | pgtrigger.Delete,
-            ),
-            pgtrigger.Trigger(
-                name="ledger_entry_balanced",
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                timing=pgtrigger.Deferred,
-                func=_BALANCED,
             ),
             pgtrigger.Trigger(
                 name="ledger_entry_apply",

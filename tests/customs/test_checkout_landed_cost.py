@@ -232,8 +232,8 @@ def test_a_destination_without_rules_is_refused_at_the_address(client, goods):
 
 
 def test_placement_refuses_prohibited_goods_and_unserved_destinations_writing_nothing(goods):
-    saffron_house, saffron = goods[0]
-    house, (wine,) = merchant_with_goods(WINE, name="Shiraz Cellars")
+    _saffron_house, saffron = goods[0]
+    _house, (wine,) = merchant_with_goods(WINE, name="Shiraz Cellars")
 
     def place(items, country):
         return purchase_place(

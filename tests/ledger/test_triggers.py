@@ -70,6 +70,30 @@ def test_balanced_raw_insert_commits():
     assert balances[book.pending.code] == 1_000
 
 
+@pytest.mark.django_db(transaction=True)
+def test_entries_cannot_be_added_to_a_transaction_committed_earlier():
+    # Given a balanced transaction committed by an earlier database transaction
+    book = book_create()
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn_id = _raw_transaction(cursor, "raw:earlier")
+        _raw_entry(cursor, txn_id, book.processor, 1_000)
+        _raw_entry(cursor, txn_id, book.pending, -1_000)
+    before = book.balances()
+
+    # When a later database transaction adds a balanced pair of entries to it
+    with (
+        pytest.raises(IntegrityError, match="only be added to a ledger transaction while"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _raw_entry(cursor, txn_id, book.processor, 500)
+        _raw_entry(cursor, txn_id, book.pending, -500)
+
+    # Then nothing was added and no balance moved
+    assert Entry.objects.filter(transaction_id=txn_id).count() == 2
+    assert book.balances() == before
+
+
 def _posted(book) -> Transaction:
     txn, created = transaction_post(
         key="payment:1:captured",

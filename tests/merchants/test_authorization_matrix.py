@@ -197,6 +197,11 @@ MATRIX: dict[str, tuple[str, str]] = {
     # ours: the merchant's Money page and statement (own merchant only; administrators choose one)
     "/dashboard/merchant/money/":                                         ("",                                           "200    200    403    403    403    login  200"),
     "/dashboard/merchant/money/statement.csv":                            ("",                                           "200    200    403    403    403    login  404"),
+    # ours: the merchant's customs declarations and customs' questions (own merchant only; officers
+    # and administrators work them at /customs/); answering is a POST
+    "/dashboard/merchant/customs/":                                       ("",                                           "200    200    403    403    403    login  403"),
+    "/dashboard/merchant/customs/<int:pk>/":                              ("pk=declaration_{m}",                         "200    404    403    403    403    login  403"),
+    "/dashboard/merchant/customs/<int:pk>/queries/<int:query_pk>/answer/": ("pk=declaration_{m} query_pk=query_{m}",     "405    405    403    403    403    login  403"),
 }
 # fmt: on
 
@@ -549,9 +554,22 @@ def test_the_matrix_covers_every_dashboard_and_merchant_url():
     assert not stale, f"MATRIX rows for URLs that no longer exist: {stale}"
 
 
+def customs_objects_add(world: World) -> None:
+    """A declaration of each merchant's order to Herat with a query waiting for an answer
+    (``declaration_{m}``, ``query_{m}``). Added for the matrix only: the other tests count the
+    merchants' orders."""
+    from tests.customs.factories import declaration_with_query
+
+    for m in ("a", "b"):
+        declaration, query = declaration_with_query(world.objects[f"merchant_{m}"])
+        world.objects[f"declaration_{m}"] = declaration.pk
+        world.objects[f"query_{m}"] = query.pk
+
+
 def test_every_role_gets_exactly_the_expected_outcome_and_merchants_see_no_other_merchant(
     world, clients
 ):
+    customs_objects_add(world)
     mismatches, leaked, checked_pages = [], [], 0
     for route, name, merchant, spec, expected in cells():
         path = reverse(name, kwargs=_kwargs(spec, world.objects, merchant))

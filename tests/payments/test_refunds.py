@@ -179,3 +179,58 @@ def test_a_processor_outage_leaves_the_refund_pending_and_queues_a_retry(
     # a second refund cannot spend what the pending one holds
     with pytest.raises(RefundNotAllowed):
         payment_refund(merchant_order_id=parts[0].pk, reason="r", requested_by=admin)
+
+
+# --- refunds the platform starts ---------------------------------------------------------------
+
+
+def test_the_platform_refunds_without_a_person_and_records_its_source(
+    paid, django_capture_on_commit_callbacks, queued
+):
+    _purchase, parts = paid
+    carpet = parts[1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refund = payment_refund(
+            merchant_order_id=carpet.pk,
+            reason="Customs rejected declaration CN23-1.",
+            requested_by=None,
+            source="customs:rejection",
+        )
+
+    assert (refund.status, refund.amount_minor) == (RefundStatus.SUCCEEDED, carpet.total_minor)
+    assert (refund.requested_by, refund.source) == (None, "customs:rejection")
+    assert refund.reason == "Customs rejected declaration CN23-1."
+    assert Payment.objects.get().refunded_minor == carpet.total_minor
+    event = Payment.objects.get().events.order_by("-pk").first()
+    assert (event.actor, event.source) == (None, f"refund:{refund.pk}")
+
+
+def test_nobody_and_no_known_source_is_refused_and_writes_nothing(paid, queued):
+    from django.contrib.auth.models import AnonymousUser
+
+    _purchase, parts = paid
+    for requested_by, source in (
+        (None, ""),
+        (None, "anything:else"),
+        (AnonymousUser(), "customs:rejection"),
+    ):
+        with pytest.raises(PermissionDenied):
+            payment_refund(
+                merchant_order_id=parts[0].pk,
+                reason="x",
+                requested_by=requested_by,
+                source=source,
+            )
+
+    assert Refund.objects.count() == 0
+    assert SandboxCharge.objects.get().refunded_minor == 0
+    assert Payment.objects.get().refunded_minor == 0
+
+
+def test_a_person_requested_refund_has_no_source(paid, admin, queued):
+    _purchase, parts = paid
+
+    refund = payment_refund(merchant_order_id=parts[0].pk, reason="damaged", requested_by=admin)
+
+    assert (refund.requested_by, refund.source) == (admin, "")

@@ -27,6 +27,7 @@ from customs.services import product_customs_set
 from marketplace.core.money import from_minor
 from marketplace.core.roles import roles_ensure
 from marketplace.demo import data
+from marketplace.demo.customs import demo_customs_load
 from marketplace.demo.fees import fee_rules_load
 from marketplace.demo.orders import demo_orders_load
 from merchants.models import Merchant, MerchantStatus
@@ -383,8 +384,10 @@ def demo_load(*, password: str) -> DemoLoadResult:
     for Iran and its neighbours), the "Goods" product class, the categories, twelve merchants
     with their Oscar partners, about 150 products with a stock record and customs information
     each, one user per role with `password`, the fee rules and illustrative exchange rates
-    (`currencies.demo`). Idempotent: a second run writes nothing and reports every row
-    unchanged; stock levels are only set when a stock record is created.
+    (`currencies.demo`); then, outside that transaction, the paid demo orders
+    (`marketplace.demo.orders`) and the Herat order whose declarations wait for the customs
+    officer (`marketplace.demo.customs`). Idempotent: a second run writes nothing and reports
+    every row unchanged; stock levels are only set when a stock record is created.
 
     Raises `DemoDataError` (nothing written) if an HS code of the data is not in the database.
     """
@@ -409,4 +412,6 @@ def demo_load(*, password: str) -> DemoLoadResult:
         currency_rates_load(result)
     # Orders go through checkout, payments and settlement services, each with its own transactions.
     demo_orders_load(result)
+    # The Herat order (saffron and a carpet, duties paid): its declarations wait at /customs/.
+    demo_customs_load(result)
     return result

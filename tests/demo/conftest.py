@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from tests.customs.factories import hs_codes_ensure
+from tests.customs.factories import customs_rules_ensure, hs_codes_ensure
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +16,7 @@ def demo_first_run(django_db_setup, django_db_blocker):
     """
     with django_db_blocker.unblock(), transaction.atomic():
         hs_codes_ensure()
+        customs_rules_ensure()  # the seed rules (migration data a transactional test may flush)
         out = io.StringIO()
         call_command("load_demo", allow_without_debug=True, stdout=out)
         yield out.getvalue()

@@ -319,3 +319,39 @@ def test_an_hs_code_missing_from_the_nomenclature_fails_loudly_and_writes_nothin
 
     assert _snapshot() == before
     assert not Product.objects.filter(upc="MHD-NOV-999").exists()
+
+
+# --- The cross-border order: Herat, duties paid, declarations in the officer's queue ---------
+
+
+def test_the_customs_officer_signs_in_at_the_customs_workspace(demo_first_run, client):
+    line = next(line for line in demo_first_run.splitlines() if "customs@demo" in line)
+    assert line.rstrip().endswith("/customs/ (declarations)")
+
+    assert client.login(username="customs@demo.mashhad.example", password=data.DEFAULT_PASSWORD)
+    queue = client.get("/customs/")
+
+    assert queue.status_code == 200
+    assert "CN23-HERAT-1001-1" in queue.content.decode()
+    assert "CN23-HERAT-1001-2" in queue.content.decode()
+
+
+def test_the_herat_order_paid_its_duties_and_waits_for_customs(demo_first_run):
+    from customs.models import Declaration
+    from marketplace.demo.customs import NUMBER
+    from payments.models import Payment
+    from purchases.models import Purchase
+
+    purchase = Purchase.objects.get(number=NUMBER)
+    parts = list(purchase.merchant_orders.select_related("order", "partner").order_by("sequence"))
+    payment = Payment.objects.get(purchase=purchase)
+
+    assert purchase.user.email == "buyer.herat@demo.mashhad.example"
+    assert [p.partner.code for p in parts] == ["novin-saffron", "ferdowsi-carpets"]
+    assert {p.order.shipping_address.country_id for p in parts} == {"AF"}
+    assert all(p.duty_minor > 0 for p in parts)  # Afghanistan: DDP, collected at checkout
+    assert payment.status == "captured" and payment.captured_minor == purchase.total_minor
+    declarations = Declaration.objects.filter(merchant_order__purchase=purchase)
+    assert sorted(d.status for d in declarations) == ["yellow", "yellow"]
+    assert {d.duty_collected_minor for d in declarations} == {p.duty_minor for p in parts}
+    assert {p.order.status for p in parts} == {"Processing"}

@@ -75,6 +75,16 @@ def test_persian_and_english_are_complete_and_nothing_is_fuzzy(language):
     assert not catalogue(language).fuzzy
 
 
+def test_english_is_the_english_text_itself():
+    differing = [
+        message.id
+        for message in ours("en")
+        if (tuple(message.id) if isinstance(message.id, tuple | list) else message.id)
+        != (tuple(message.string) if isinstance(message.string, tuple | list) else message.string)
+    ]
+    assert differing == []
+
+
 def test_every_catalogue_holds_the_same_strings():
     ids = {language: {(m.id, m.context) for m in ours(language)} for language in LANGUAGES}
     assert ids["en"] == ids["fa"] == ids["ar"] == ids["ru"]
@@ -83,7 +93,9 @@ def test_every_catalogue_holds_the_same_strings():
 @pytest.mark.parametrize("language", ["ar", "ru"])
 def test_arabic_and_russian_translate_what_a_buyer_reads(language):
     by_id = {(m.id if isinstance(m.id, str) else m.id[0]): m for m in ours(language)}
-    missing = [msgid for msgid in BUYER_FACING if not is_translated(by_id[msgid])]
+    missing = [
+        msgid for msgid in BUYER_FACING if not is_translated(by_id[msgid]) or by_id[msgid].fuzzy
+    ]
     assert missing == []
 
 

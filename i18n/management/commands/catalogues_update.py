@@ -45,8 +45,10 @@ class Command(BaseCommand):
                 catalogue = read_po(po, locale=language)
             catalogue.fuzzy = False
             if language == "en" and not compile_only:
+                # English is the msgid language: every entry is its own text (also entries
+                # msgmerge fuzzy-matched to an older, different string).
                 for message in catalogue:
-                    if message.id and not all(_strings(message.string)):
+                    if message.id:
                         message.string = message.id
                     message.flags.discard("fuzzy")
                 with po_path.open("wb") as po:

@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from marketplace.core.roles import MUNICIPAL_FINANCE
+from marketplace.core.roles import CUSTOMS_OFFICER, MUNICIPAL_FINANCE
 from marketplace.demo import data
 from marketplace.demo.services import OUTCOMES, DemoDataError, DemoLoadResult, demo_load
 
@@ -94,6 +94,8 @@ def _where(user: data.DemoUser) -> str:
         return "/dashboard/ (own products, orders and money)"
     if user.group == MUNICIPAL_FINANCE:
         return "/finance/ (settlement, fees, remittance)"
+    if user.group == CUSTOMS_OFFICER:
+        return "/customs/ (declarations)"
     if user.is_staff:
         return "/admin/ (what the group allows)"
     return "/accounts/login/"

@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+pytest_plugins = ["tests.playwright_fixtures"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.browser.conftest import browser, page, shot  # noqa: F401 (fixtures)
 from tests.finance.screens import finance_make, merchant_staff_make, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,7 +35,7 @@ def _language(tab, live_server, language: str) -> None:
     )
 
 
-def test_the_transparency_page_draws_its_charts_in_persian(live_server, page, shot, settings):  # noqa: F811
+def test_the_transparency_page_draws_its_charts_in_persian(live_server, page, shot, settings):
     world_build(settings)
     errors = _errors(page)
     _language(page, live_server, "fa")
@@ -55,7 +54,7 @@ def test_the_transparency_page_draws_its_charts_in_persian(live_server, page, sh
     assert errors == []
 
 
-def test_the_finance_dashboard_draws_three_charts(live_server, page, shot, settings):  # noqa: F811
+def test_the_finance_dashboard_draws_three_charts(live_server, page, shot, settings):
     world_build(settings)
     client = Client()
     client.force_login(finance_make())
@@ -80,7 +79,7 @@ def test_the_finance_dashboard_draws_three_charts(live_server, page, shot, setti
     assert errors == []
 
 
-def test_the_merchant_money_page_in_persian(live_server, page, shot, settings):  # noqa: F811
+def test_the_merchant_money_page_in_persian(live_server, page, shot, settings):
     world = world_build(settings)
     client = Client()
     client.force_login(merchant_staff_make("staff-novin", world.novin))

@@ -778,6 +778,7 @@ class SettlementModel(RuleBasedStateMachine):
     def time_passes(self, days: int) -> None:
         STEPS["time_passes"] += 1
         self.now += timedelta(days=days)
+        print("TP", days, self.now, [(mo, o.delivered_at, o.customs_required, o.customs_released_at, o.released) for mo, o in self.orders.items() if o.delivered_at], self.due())
 
     @precondition(lambda self: self.due())
     @rule()

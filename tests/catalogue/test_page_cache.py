@@ -368,3 +368,15 @@ def test_a_rolled_back_write_never_brings_a_version_back(shop):
     StockRecord.objects.update(num_in_stock=2)
 
     assert content_versions()["catalogue"] not in (before, inside)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_product_views_are_counted_outside_a_transaction_too(shop):
+    # given no request-wide transaction, as under gunicorn (the view then commits the counter
+    # without waiting for the disk)
+    url = shop["urls"]["product"]
+
+    for _ in range(3):
+        _get(Client(), url)
+
+    assert ProductRecord.objects.get(product=shop["products"][0]).num_views == 3

@@ -576,15 +576,29 @@ class Buyer:
         )
 
 
-def checkout_once(shop: Shop, basket: list[tuple[str, int]], n: int, *, card: bool) -> None:
+def checkout_once(
+    shop: Shop, basket: list[tuple[str, int]], n: int, *, card: bool, steps: dict | None = None
+) -> None:
+    """One guest checkout; ``steps`` collects each step's seconds (redirects followed included)."""
     buyer = Buyer(shop)
+    clock = [time.perf_counter()]
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        if steps is not None:
+            steps.setdefault(name, []).append(now - clock[0])
+        clock[0] = now
+
     for slug, pk in basket:
         page = buyer.get(f"/catalogue/{slug}_{pk}/")
+        step("product page")
         buyer.post(f"/basket/add/{pk}/", {"quantity": "1"}, page=page)
+        step("add to basket")
     page = buyer.get("/checkout/")
     page = buyer.post(
         "/checkout/", {"username": f"pilgrim{n}@example.com", "options": "anonymous"}, page=page
     )
+    step("gateway (guest)")
     if not page.url.rstrip("/").endswith("shipping-address"):
         raise RuntimeError(f"gateway went to {page.url}")
     address = {
@@ -596,20 +610,25 @@ def checkout_once(shop: Shop, basket: list[tuple[str, int]], n: int, *, card: bo
         "country": "IR",
     }
     page = buyer.post("/checkout/shipping-address/", address, page=page)
+    step("shipping address")
     if card:
         if "payment-details" not in page.url:
             raise RuntimeError(f"shipping address went to {page.url}")
         preview = buyer.post("/checkout/preview/", CARD, page=page)
+        step("preview")
         done = buyer.post("/checkout/preview/", {"action": "place_order", **CARD}, page=preview)
     else:
         preview = buyer.get("/checkout/preview/")
+        step("preview")
         done = buyer.post("/checkout/preview/", {"action": "place_order"}, page=preview)
+    step("place order + thank-you")
     if not done.url.rstrip("/").endswith("thank-you"):
         raise RuntimeError(f"place order went to {done.url}")
 
 
 def checkout_rate(shop: Shop, baskets, *, threads: int, card: bool) -> dict:
     failures: list[str] = []
+    steps: dict[str, list[float]] = {}
     lock = threading.Lock()
     queue = list(enumerate(baskets))
 
@@ -620,7 +639,11 @@ def checkout_rate(shop: Shop, baskets, *, threads: int, card: bool) -> dict:
                     return
                 n, basket = queue.pop()
             try:
-                checkout_once(shop, basket, n + threads * 100_000, card=card)
+                mine: dict[str, list[float]] = {}
+                checkout_once(shop, basket, n + threads * 100_000, card=card, steps=mine)
+                with lock:
+                    for name, seconds in mine.items():
+                        steps.setdefault(name, []).extend(seconds)
             except Exception as exc:  # a failed checkout is counted and reported, not fatal
                 with lock:
                     failures.append(f"{type(exc).__name__}: {exc}"[:200])
@@ -635,6 +658,9 @@ def checkout_rate(shop: Shop, baskets, *, threads: int, card: bool) -> dict:
     elapsed = time.monotonic() - started
     placed = len(baskets) - len(failures)
     return {
+        "steps_ms": {
+            name: round(statistics.median(seconds) * 1000, 1) for name, seconds in steps.items()
+        },
         "orders_per_s": placed / elapsed,
         "placed": placed,
         "failed": len(failures),

@@ -149,8 +149,6 @@ THOROUGH = settings(CI, max_examples=300, stateful_step_count=30)
 PROFILE = THOROUGH if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else CI
 
 HOLD_DAYS = 7
-import collections, time
-STEPS = collections.Counter()
 #: Purchases per example: enough for interleavings, bounded so CI stays quick.
 MAX_PURCHASES = 5
 REFUNDABLE = {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED}
@@ -361,7 +359,6 @@ class SettlementModel(RuleBasedStateMachine):
         self.replays: list[Replay] = []
 
     def teardown(self) -> None:
-        STEPS["examples"] += 1
         try:
             transaction.set_rollback(True)
             self._atomic.__exit__(None, None, None)
@@ -538,7 +535,6 @@ class SettlementModel(RuleBasedStateMachine):
         self.purchase(data)
 
     def purchase(self, data: st.DataObject) -> None:
-        STEPS["purchase"] += 1
         products = self.trading_products()
         chosen = data.draw(
             st.lists(st.sampled_from(products), min_size=1, max_size=4, unique_by=lambda p: p.pk),
@@ -619,7 +615,6 @@ class SettlementModel(RuleBasedStateMachine):
     @precondition(lambda self: self.refundable())
     @rule(data=st.data())
     def refund(self, data: st.DataObject) -> None:
-        STEPS["refund"] += 1
         """Staff refund a merchant order: chosen lines (``payment_refund``), all that is left of
         it (``payment_refund`` without lines), or any amount (a goodwill refund sent through
         ``refund_submit``)."""
@@ -673,7 +668,6 @@ class SettlementModel(RuleBasedStateMachine):
     @precondition(lambda self: any(not p.dispute for p in self.payments.values()))
     @rule(data=st.data())
     def dispute_open(self, data: st.DataObject) -> None:
-        STEPS["dispute_open"] += 1
         pid = data.draw(
             st.sampled_from(sorted(pk for pk, p in self.payments.items() if not p.dispute)),
             label="payment",
@@ -700,7 +694,6 @@ class SettlementModel(RuleBasedStateMachine):
     @precondition(lambda self: any(p.dispute == "open" for p in self.payments.values()))
     @rule(data=st.data())
     def dispute_close(self, data: st.DataObject) -> None:
-        STEPS["dispute_close"] += 1
         pid = data.draw(
             st.sampled_from(sorted(pk for pk, p in self.payments.items() if p.dispute == "open")),
             label="payment",
@@ -731,7 +724,6 @@ class SettlementModel(RuleBasedStateMachine):
     @precondition(lambda self: any(o.delivered_at is None for o in self.orders.values()))
     @rule(data=st.data())
     def deliver_order(self, data: st.DataObject) -> None:
-        STEPS["deliver_order"] += 1
         """The merchant delivers an order: through the dashboard's status pipeline (Oscar's
         ``set_status``, whose signal records it at the real time), or recorded directly at the
         model's time."""
@@ -763,7 +755,6 @@ class SettlementModel(RuleBasedStateMachine):
     )
     @rule(data=st.data())
     def customs_release(self, data: st.DataObject) -> None:
-        STEPS["customs_release"] += 1
         mo = data.draw(
             st.sampled_from(
                 sorted(
@@ -785,7 +776,6 @@ class SettlementModel(RuleBasedStateMachine):
 
     @rule(days=st.integers(1, 2 * HOLD_DAYS), beat=st.booleans())
     def time_passes(self, days: int, beat: bool) -> None:
-        STEPS["time_passes"] += 1
         """The clock moves on; with ``beat`` the release job (beat ``settlement.release_due``)
         runs: every hold due by now is released, each order's pending earnings to available."""
         self.now += timedelta(days=days)
@@ -803,7 +793,6 @@ class SettlementModel(RuleBasedStateMachine):
     @precondition(lambda self: money_to_pay_out())
     @rule()
     def build_payouts(self) -> None:
-        STEPS["build_payouts"] += 1
         expected = self.payouts_expected()
         before = merchant_balances()
         known = set(Payout.objects.values_list("pk", flat=True))
@@ -816,13 +805,22 @@ class SettlementModel(RuleBasedStateMachine):
     @precondition(lambda self: Payout.objects.filter(status__in=OPEN_PAYOUTS).exists())
     @rule()
     def submit_payouts(self) -> None:
-        STEPS["submit_payouts"] += 1
+        """The payouts built are transferred (the sandbox accepts every transfer)."""
         open_ = list(Payout.objects.filter(status__in=OPEN_PAYOUTS).order_by("pk"))
         result = payouts_submit()
-        assert (result.paid, result.failed, result.retrying) == (len(open_), 0, 0)
+        assert result.failed == result.retrying == 0
         for payout in open_:
             payout.refresh_from_db()
-            assert payout.status == PayoutStatus.PAID
+            if payout.status != PayoutStatus.PAID:
+                # Only a merchant suspended since the build may be left unpaid, and then nothing
+                # was transferred. (Today it is paid all the same: see
+                # test_a_payout_built_before_a_suspension_is_not_transferred.)
+                assert payout.merchant_id in self.suspended, payout
+                assert not Transaction.objects.filter(idempotency_key=payout.key("paid")).exists()
+                assert not SandboxBalanceTransaction.objects.filter(
+                    idempotency_key=payout.key("transfer")
+                ).exists()
+                continue
             assert payout.transfer_ref
             assert legs(f"payout:{payout.pk}:paid") == {
                 code("in_transit"): payout.amount_minor,
@@ -839,7 +837,6 @@ class SettlementModel(RuleBasedStateMachine):
     @precondition(lambda self: Payout.objects.filter(status=PayoutStatus.CREATED).exists())
     @rule(data=st.data())
     def payout_refused(self, data: st.DataObject) -> None:
-        STEPS["payout_refused"] += 1
         """The processor refuses a payout (as ``payout_submit`` records a refusal): the money
         goes back to the merchant's available balance."""
         payout = data.draw(
@@ -860,10 +857,10 @@ class SettlementModel(RuleBasedStateMachine):
             lambda pk=payout.pk: payout_fail(payout_id=pk, reason="account closed"),
         )
 
+    @precondition(lambda self: self.due() or money_to_pay_out())
     @rule()
     def settle(self) -> None:
         """The daily run, then the same run again: the second finds nothing to do."""
-        STEPS["settle"] += 1
         due = self.due()
         pending_before = pending_by_order()
         in_flight = set(
@@ -886,10 +883,9 @@ class SettlementModel(RuleBasedStateMachine):
         assert (again.released, again.postings_posted, again.payouts_created) == (0, 0, 0)
         assert world() == before
 
-    @precondition(lambda self: self.payments)
+    @precondition(lambda self: self.suspended or money_to_pay_out())
     @rule(data=st.data())
     def suspend_or_reinstate(self, data: st.DataObject) -> None:
-        STEPS["suspend_or_reinstate"] += 1
         """Suspend a trading merchant (at most two at a time) or let a suspended one trade
         again: a suspended merchant's payouts are held, its goods cannot be bought."""
         merchants = [
@@ -906,7 +902,6 @@ class SettlementModel(RuleBasedStateMachine):
     @rule(data=st.data())
     def replay(self, data: st.DataObject) -> None:
         """Events applied before (one to three of them), each applied again: nothing changes."""
-        STEPS["replay"] += 1
         events = data.draw(st.lists(st.sampled_from(self.replays), min_size=1, max_size=3))
         for event in events:
             before = world()
@@ -1087,6 +1082,36 @@ def test_settlement_holds_its_invariants_over_random_histories(
         pass
 
     Model.shop = shop
-    t=time.time()
     run_state_machine_as_test(Model, settings=PROFILE)
-    print("\nSTATS", dict(STEPS), time.time()-t)
+
+
+# --- found by the model -------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="reported to the lead: payout_submit transfers a payout built before the merchant "
+    "was suspended (no is_trading check at submit time)",
+)
+@pytest.mark.django_db
+def test_a_payout_built_before_a_suspension_is_not_transferred(bazaar, fee_rules, settings):
+    settings.SETTLEMENT_PAYOUT_MINIMUM_MINOR = 1
+    settings.SETTLEMENT_PAYOUT_GATEWAY = "sandbox"
+    merchant, product = bazaar[0]
+    payment = purchase_pay([(product, 1)])
+    mo = payment.purchase.merchant_orders.get()
+    now = timezone.now()
+    merchant_order_delivered(merchant_order_id=mo.pk, at=now - timedelta(days=30))
+    holds_release_due(now=now)
+    (payout_id,) = payouts_build(now=now).created
+    # given the payout was built (4,560,000 reserved), the merchant is suspended before the
+    # transfer (the run's submit step, or a retry of it, comes later)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    merchant_suspend(merchant_id=merchant.pk, actor=admin, reason="fraud inquiry")
+
+    # when the payouts are submitted
+    payouts_submit()
+
+    # then no money leaves for the suspended merchant
+    assert Payout.objects.get(pk=payout_id).status != PayoutStatus.PAID
+    assert not SandboxBalanceTransaction.objects.filter(type="transfer").exists()

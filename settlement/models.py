@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Final
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.core.models import LifecycleEvent
 
 
 class HoldStatus(models.TextChoices):
@@ -190,25 +191,12 @@ class Payout(models.Model):
         return f"payout:{self.pk}:{step}"
 
 
-class PayoutEvent(models.Model):
+class PayoutEvent(LifecycleEvent):
     """Append-only log of a payout's status changes (who or what, from, to, when, why)."""
 
     payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="events")
-    from_status = models.CharField(_("From"), max_length=16, blank=True)
-    to_status = models.CharField(_("To"), max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    source = models.CharField(_("Source"), max_length=128)
-    reason = models.TextField(_("Reason"), blank=True)
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ("created_at", "pk")
+    class Meta(LifecycleEvent.Meta):
         verbose_name = _("Payout event")
         verbose_name_plural = _("Payout events")
 

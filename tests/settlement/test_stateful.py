@@ -1,51 +1,61 @@
 """A Hypothesis stateful model of the settlement pipeline (issue #5, "Tests must show").
 
-Random sequences of: paying for a purchase (1-3 merchants, 1-4 lines, random quantities, under
-fee rules of every shape: commission with a minimum and a maximum, a city fee paid by the buyer,
-one borne by a merchant as a fixed amount per unit, an exempt category, VAT), partial refunds of
-a merchant order (chosen lines through ``payments.services.payment_refund``, or any amount
-through ``refund_submit``), full refunds, disputes opened then won or lost (the sandbox's
-``dispute_open``/``dispute_close``, our payment learning it by webhook and/or by re-fetching it),
-fulfilment (delivered, a fake clock moved past the return window, holds released), payouts
-(``payouts_build`` + ``payouts_submit`` with the sandbox), merchants suspended and reinstated,
-the daily ``settlement_run``, and duplicated events (any posting, webhook, refund, hold release,
-transfer or run done before, done again). Everything goes through the real services, the sandbox
-gateway and PostgreSQL; nothing is mocked.
+Random histories, each starting with one paid purchase, of: paying for a purchase (1-3
+merchants, 1-4 lines, random quantities, shipped in Iran or to Afghanistan, under fee rules of
+every shape: commission with a minimum and a maximum, overridden for one merchant; a city fee
+paid by the buyer, borne by one merchant as a fixed amount per unit, exempt for one category;
+VAT, zero-rated on exports; duties on exports), refunds of a merchant order (chosen lines or all
+that is left through ``payments.services.payment_refund``, any amount through
+``refund_submit``), disputes opened then won or lost (the sandbox's ``dispute_open`` /
+``dispute_close``; our payment learns it from the signed webhook, or re-fetches it first and
+then gets the webhook), fulfilment (delivered through the dashboard's status pipeline or
+recorded directly, customs releasing exports, a fake clock moved past the return window, the
+release job), payouts (``payouts_build``, ``payouts_submit`` with the sandbox, a transfer
+refused), merchants suspended and reinstated, the daily ``settlement_run``, and duplicated
+events: any posting, webhook delivery, stored provider event, refund, capture, delivery, customs
+release, hold release, transfer or payout failure applied before, applied again. Everything goes
+through the real services, the sandbox gateway and PostgreSQL; nothing is mocked.
 
 After every step:
 
 - every transaction balances (the deferred balance trigger is fired as a commit would), the
   entries of each currency sum to 0 and ``ledger_check()`` finds no violation (cached balances
   equal balances recomputed from entries);
-- no merchant account is below zero; each payout reserved exactly the merchant's available
-  balance at its time (checked against the balances read just before the build) and money in
-  transit is exactly what the open payouts carry;
-- every merchant order's fee-snapshot parts sum to each line's gross, the lines' gross plus
-  shipping is the order's total, and the orders of a purchase add up to what was charged;
-- the ledger agrees with the model: what is still outstanding on each order, the payment's
-  status and refunded amount, disputed funds, what is pending per order and its hold, and the
-  processor's own book of the platform's balance (reconciliation);
+- no merchant account is below zero; a build pays out exactly the merchant's available balance
+  read just before it, after netting what the merchant owes, and only from the minimum on (a
+  suspended merchant's is held); each payout reserved exactly its amount from available; money
+  in transit is exactly what the open payouts carry;
+- every merchant order's fee-snapshot parts sum to each line's gross, every line has its
+  snapshot, the lines' gross plus shipping is the order's total, the orders of a purchase add
+  up to what was charged;
+- the ledger agrees with the model: what is still outstanding on each order (and no part of it
+  below zero), the payment's status and refunded amount, disputed funds, each order's pending
+  earnings and hold (delivery, customs, release), and the processor's own book of the
+  platform's balance (the reconciliation: ledger processor account = sandbox balance);
 - the ledger holds every posting the payments' state implies (nothing left for the sweeper).
 
 A replay (the ``replay`` rule, and the second of the two runs in ``settle``) must change
-nothing at all: ledger, payments, refunds, holds, payouts, the processor's book.
+nothing: ledger, payments, refunds, holds, payouts, the processor's book (``world()``).
 
 Isolation: the test is ``django_db(transaction=True)``, so the shop (merchants, products, fee
-rules) is committed once, and each Hypothesis example runs inside one ``transaction.atomic()``
-that ``teardown`` rolls back: every example starts from the same clean ledger in milliseconds
-(truncating the tables between examples costs seconds each). The services' own atomic blocks
-nest as savepoints, as they do under pytest-django's ``db`` fixture. Nothing the model checks
-needs a commit: webhooks the sandbox queues with ``transaction.on_commit`` are captured and
-delivered by the model itself (then processed as the worker's task does), Celery work queued
-on commit is dropped with the rollback (no worker, nothing sent to the broker), and the
-deferred constraint triggers a commit would run are fired after every step with ``SET
-CONSTRAINTS ALL IMMEDIATE``.
+rules, customs data) is committed once, and each Hypothesis example runs inside one
+``transaction.atomic()`` that ``teardown`` rolls back: every example starts from the same empty
+ledger at no cost (truncating the tables between examples costs seconds each). The services' own
+atomic blocks nest as savepoints, as they do under pytest-django's ``db`` fixture. Nothing the
+model checks needs a commit: webhooks the sandbox queues with ``transaction.on_commit`` are
+captured and delivered by the model itself (then processed as the worker's task does), other
+work queued on commit (Celery tasks, emails) is dropped with the rollback, so nothing reaches
+the broker, and the deferred constraint triggers a commit would run are fired after every step
+with ``SET CONSTRAINTS ALL IMMEDIATE``.
 
-Runs: the default profile (15 examples of up to 12 steps) is CI's, about 60-80 s on two cores.
-A longer opt-in run: ``HYPOTHESIS_PROFILE=thorough`` (300 examples of up to 30 steps)::
+Runs: the default profile (15 examples of up to 12 steps) is CI's: about 30-45 s for this test
+on two cores. A longer opt-in run, ``HYPOTHESIS_PROFILE=thorough`` (300 examples of up to 30
+steps, about 25 minutes)::
 
     HYPOTHESIS_PROFILE=thorough .venv/bin/python -m pytest -p no:cacheprovider \\
         tests/settlement/test_stateful.py
+
+A failure prints the shortest history found and a ``@reproduce_failure`` blob to replay it.
 """
 
 from __future__ import annotations

@@ -789,6 +789,12 @@ def report(r: dict, args) -> list[tuple[str, bool | None, str]]:
             f"| {s['orders_per_s']:.2f} | {ratio:.1f}x |"
         )
     print()
+    print("Checkout steps, median ms (one buyer at a time / four at once):")
+    for label, shop_result in (("ours", ours), ("stock", stock)):
+        one, four = (shop_result["checkout"][str(t)].get("steps_ms", {}) for t in (1, 4))
+        detail = ", ".join(f"{k} {v:,.0f}/{four.get(k, 0):,.0f}" for k, v in one.items())
+        print(f"  {label}: {detail}")
+    print()
     print(
         "| SQL queries per page (in-process, DEBUG on) | cold @ 1,000 | cold @ N | warm @ 1,000 | warm @ N |"
     )

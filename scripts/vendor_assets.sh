@@ -10,6 +10,8 @@ cp package.json "$work/"
 m="$work/node_modules"
 mkdir -p static/vendor/chart.js static/vendor/vazirmatn/fonts
 cp "$m/chart.js/dist/chart.umd.min.js" "$m/chart.js/LICENSE.md" static/vendor/chart.js/
+# The source map is not vendored; its reference would fail collectstatic's manifest storage.
+sed -i '/^\/\/# sourceMappingURL=/d' static/vendor/chart.js/chart.umd.min.js
 cp "$m/vazirmatn/fonts/ttf/Vazirmatn-Regular.ttf" "$m/vazirmatn/fonts/ttf/Vazirmatn-Bold.ttf" \
     static/vendor/vazirmatn/fonts/
 cp "$m/vazirmatn/OFL.txt" static/vendor/vazirmatn/

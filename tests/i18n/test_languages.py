@@ -64,9 +64,7 @@ def test_the_language_menu_returns_to_this_page_with_its_query(client):
     response = client.get("/catalogue/?page=1&sort_by=newest&language=ru")
     html = response.content.decode()
     # the switch would otherwise be undone by ?language= on the way back
-    assert (
-        '<input name="next" type="hidden" value="/catalogue/?page=1&amp;sort_by=newest">' in html
-    )
+    assert '<input name="next" type="hidden" value="/catalogue/?page=1&amp;sort_by=newest">' in html
 
 
 @pytest.mark.parametrize("bad", ["xx", "de", "", "<b>"])

@@ -98,9 +98,7 @@ def test_a_merchant_is_paid_its_available_balance(bazaar, fee_rules, minimum):
     assert_ledger_sound()
 
 
-def test_a_payout_from_several_purchases_names_no_single_source_charge(
-    bazaar, fee_rules, minimum
-):
+def test_a_payout_from_several_purchases_names_no_single_source_charge(bazaar, fee_rules, minimum):
     _merchant, product = bazaar[0]
     first, second = released(product), released(product)
 

@@ -36,8 +36,10 @@ check: lint
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The test settings always: `python -m marketplace.devservices` imports the project package, whose
+# Celery module sets DJANGO_SETTINGS_MODULE to the local settings for every child process.
 pytest:
-	$(PY) -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 # Catalogue import speed (10,000 rows by default): make bench-import BENCH_ARGS="--rows 20000 --format xlsx"
 bench-import: install

@@ -30,6 +30,7 @@ from django.utils import timezone
 from ledger.models import AccountKind, Party, Transaction, TransactionKind
 from ledger.services import Leg, accounts_lock, transaction_post
 from marketplace.core.money import Money
+from merchants.models import Merchant, MerchantStatus
 from payments.interface import GatewayError, TransferResult
 from settlement.exceptions import InvalidPayoutTransition
 from settlement.models import (
@@ -47,6 +48,7 @@ from settlement.postings import AccountBook, capture_parts
 logger = logging.getLogger(__name__)
 
 K = AccountKind
+_SUSPENDED_BEFORE_TRANSFER = "the merchant was suspended before the transfer"
 
 
 def payout_gateway_name() -> str:
@@ -165,7 +167,6 @@ def payout_build_one(
 ) -> Payout | None:
     """Net, then create (or hold) the payout of one merchant in one currency; see the module
     docstring. One transaction. Returns the payout created or held, if any."""
-    from merchants.models import Merchant
 
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().get(pk=merchant_id)
@@ -375,6 +376,11 @@ def payout_submit(*, payout_id: int) -> Payout:
     payout = Payout.objects.select_related("merchant__partner").get(pk=payout_id)
     if payout.status not in (PayoutStatus.CREATED, PayoutStatus.SUBMITTED):
         return payout
+    if payout.status == PayoutStatus.CREATED and not payout.merchant.is_trading:
+        # Suspended after the payout was built: nothing was sent yet, so give the money back to
+        # available (held from the next build on). A SUBMITTED one may already be at the
+        # processor, so it goes on under its key rather than risk an unrecorded transfer.
+        return payout_fail(payout_id=payout.pk, reason=_SUSPENDED_BEFORE_TRANSFER)
     try:
         account = payout_account_ensure(merchant=payout.merchant, gateway=payout.gateway)
     except GatewayError as exc:
@@ -386,11 +392,20 @@ def payout_submit(*, payout_id: int) -> Payout:
         payout = Payout.objects.select_for_update().get(pk=payout_id)
         if payout.status not in (PayoutStatus.CREATED, PayoutStatus.SUBMITTED):
             return payout
-        if payout.status == PayoutStatus.CREATED:
+        suspended = (
+            payout.status == PayoutStatus.CREATED
+            and not Merchant.objects.filter(
+                pk=payout.merchant_id, status=MerchantStatus.APPROVED
+            ).exists()
+        )
+        if not suspended and payout.status == PayoutStatus.CREATED:
             _transition(payout, PayoutStatus.SUBMITTED, source="settlement")
-        payout.destination = account.account_ref
-        payout.attempts += 1
-        payout.save()
+        if not suspended:
+            payout.destination = account.account_ref
+            payout.attempts += 1
+            payout.save()
+    if suspended:
+        return payout_fail(payout_id=payout.pk, reason=_SUSPENDED_BEFORE_TRANSFER)
     try:
         transfer = gateway_by_name(payout.gateway).transfer_create(
             amount=Money(payout.amount_minor, payout.currency),

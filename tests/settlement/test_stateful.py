@@ -1098,11 +1098,6 @@ def test_settlement_holds_its_invariants_over_random_histories(
 # --- found by the model -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported to the lead: payout_submit transfers a payout built before the merchant "
-    "was suspended (no is_trading check at submit time)",
-)
 @pytest.mark.django_db
 def test_a_payout_built_before_a_suspension_is_not_transferred(bazaar, fee_rules, settings):
     settings.SETTLEMENT_PAYOUT_MINIMUM_MINOR = 1
@@ -1122,6 +1117,8 @@ def test_a_payout_built_before_a_suspension_is_not_transferred(bazaar, fee_rules
     # when the payouts are submitted
     payouts_submit()
 
-    # then no money leaves for the suspended merchant
-    assert Payout.objects.get(pk=payout_id).status != PayoutStatus.PAID
+    # then no money leaves for the suspended merchant: the payout failed with the reason
+    payout = Payout.objects.get(pk=payout_id)
+    assert payout.status == PayoutStatus.FAILED
+    assert "suspended" in payout.reason
     assert not SandboxBalanceTransaction.objects.filter(type="transfer").exists()

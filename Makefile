@@ -10,7 +10,7 @@ export PYTHONWARNINGS ?= ignore::UserWarning:platformdirs.api
 # Type-checked strictly so far: the money kernel and the Stripe adapter (against the SDK's types).
 MYPY_PATHS := marketplace/core/money.py payments/gateways/stripe
 
-.PHONY: install demo test lint check pytest bench bench-import bench-settlement clean-var
+.PHONY: install demo demo-otp test lint check pytest reliability bench bench-import bench-settlement bench-webhooks clean-var
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ $(STAMP): requirements/lock.txt
 
 demo: install
 	$(RUN) bash scripts/demo.sh
+
+# The current two-factor code of the demo's staff users (admin, finance, customs officer).
+demo-otp: install
+	@$(PY) -m accounts_security.demo_otp
 
 test: install
 	$(RUN) $(MAKE) --no-print-directory check pytest
@@ -41,6 +45,11 @@ check: lint
 pytest:
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
+# The reliability suite of issue 8 at full size (races, replays, shuffled webhooks, a killed worker,
+# a restarted database); `make test` runs it at CI sizes. Each scenario prints a RELIABILITY line.
+reliability: install
+	$(RUN) env RELIABILITY_FULL=1 DJANGO_SETTINGS_MODULE=marketplace.settings.test $(PY) -m pytest tests/reliability -p no:cacheprovider -s -m reliability $(PYTEST_ARGS)
+
 # Catalogue import speed (10,000 rows by default): make bench-import BENCH_ARGS="--rows 20000 --format xlsx"
 bench-import: install
 	$(RUN) $(PY) benchmarks/bench_import.py $(BENCH_ARGS)
@@ -54,6 +63,11 @@ bench-settlement: install
 # Size by BENCH_PRODUCTS / BENCH_MERCHANTS (10,000 / 200); make bench BENCH_ARGS="--seconds 20 --scale-check"
 bench: install
 	$(RUN) $(PY) benchmarks/bench_shop.py $(BENCH_ARGS)
+
+# Webhook intake speed, issue 8 (>= 1,000 events/s, 30% duplicates removed; needs wrk):
+# make bench-webhooks BENCH_ARGS="--seconds 20 --connections 32"
+bench-webhooks: install
+	$(RUN) $(PY) benchmarks/bench_webhooks.py $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var/postgres var/redis

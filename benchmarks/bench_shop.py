@@ -73,6 +73,7 @@ PER_PAGE = 24
 SCALE_PRODUCTS = 100_000
 SMALL_PRODUCTS = 1_000
 MEMORY_REQUESTS = 10_000
+CHECKOUT_INPROCESS_BASKETS = 4  # in-process guest checkouts; the first one is not counted
 CARD = {"number": "4242 4242 4242 4242", "expiry": "12/39", "cvc": "123"}
 
 NOUNS = [
@@ -673,8 +674,16 @@ def checkout_rate(shop: Shop, baskets, *, threads: int, card: bool) -> dict:
 # --- in-process pass --------------------------------------------------------------------------
 
 
-def inprocess(shop: Shop, pages: dict[str, str], *, debug: bool, repeat: int) -> dict:
-    """Run ``--inprocess`` in a child process with the marketplace's local settings."""
+def inprocess(
+    shop: Shop,
+    pages: dict[str, str],
+    *,
+    debug: bool,
+    repeat: int,
+    checkout: list[list[tuple[str, int]]] | None = None,
+) -> dict:
+    """Run ``--inprocess`` in a child process with the marketplace's local settings; with
+    ``checkout`` baskets, also one guest checkout per basket (``checkout_steps_inprocess``)."""
     env = dict(shop.env)
     env.update(
         DJANGO_SETTINGS_MODULE="marketplace.settings.local",
@@ -686,7 +695,9 @@ def inprocess(shop: Shop, pages: dict[str, str], *, debug: bool, repeat: int) ->
             sys.executable,
             str(Path(__file__).resolve()),
             "--inprocess",
-            json.dumps({"pages": pages, "repeat": repeat, "out": out.name}),
+            json.dumps(
+                {"pages": pages, "repeat": repeat, "out": out.name, "checkout": checkout or []}
+            ),
         ]
         subprocess.run(command, cwd=shop.cwd, env=env, check=True)  # noqa: S603
         return json.loads(Path(out.name).read_text())
@@ -734,7 +745,83 @@ def inprocess_main(spec: dict) -> None:
         settings.CATALOGUE_PAGE_CACHE = True
         row["rendered_ms"] = statistics.median(rendered)
         results[name] = row
+    if spec.get("checkout"):
+        results[CHECKOUT_STEPS] = checkout_steps_inprocess(spec["checkout"])
     Path(spec["out"]).write_text(json.dumps(results))
+
+
+CHECKOUT_STEPS = "checkout steps"
+
+
+def checkout_steps_inprocess(baskets: list) -> dict[str, dict[str, float]]:
+    """SQL queries and milliseconds of each step of a guest checkout through Django's test client
+    (the steps of ``checkout_once``, on-commit work included), as the median over every basket but
+    the first (which pays for what a process does once). Runs inside ``--inprocess``."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    runs: list[dict[str, tuple[int, float]]] = []
+    for n, basket in enumerate(baskets):
+        client = Client()
+        steps: dict[str, tuple[int, float]] = {}
+
+        def step(name, call, client=client, steps=steps):
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                response = call(client)
+                took = (time.perf_counter() - started) * 1000
+            queries, ms = steps.get(name, (0, 0.0))
+            steps[name] = (queries + len(ctx.captured_queries), ms + took)
+            return response
+
+        for slug, pk in basket:
+            step("product page", lambda c, slug=slug, pk=pk: c.get(f"/catalogue/{slug}_{pk}/"))
+            step("add to basket", lambda c, pk=pk: c.post(f"/basket/add/{pk}/", {"quantity": 1}))
+        step("gateway", lambda c: c.get("/checkout/"))
+        step(
+            "gateway",
+            lambda c, n=n: c.post(
+                "/checkout/",
+                {"username": f"inproc{n}@example.com", "options": "anonymous"},
+                follow=True,
+            ),
+        )
+        address = {
+            "first_name": "Reza",
+            "last_name": "Karimi",
+            "line1": "Imam Reza Street 12",
+            "line4": "Mashhad",
+            "postcode": "91779-48974",
+            "country": "IR",
+        }
+        step(
+            "shipping address",
+            lambda c, address=address: c.post("/checkout/shipping-address/", address, follow=True),
+        )
+        step("preview", lambda c: c.post("/checkout/preview/", CARD))
+        done = step(
+            "place order",
+            lambda c: c.post("/checkout/preview/", {"action": "place_order", **CARD}),
+        )
+        if done.status_code != 302 or not done["Location"].rstrip("/").endswith("thank-you"):
+            raise RuntimeError(f"in-process checkout: place order answered {done.status_code}")
+        step("thank-you", lambda c: c.get("/checkout/thank-you/"))
+        runs.append(steps)
+    measured = runs[1:] or runs
+    names = list(measured[0])
+    out = {
+        name: {
+            "queries": statistics.median(run[name][0] for run in measured),
+            "ms": statistics.median(run[name][1] for run in measured),
+        }
+        for name in names
+    }
+    out["total"] = {
+        "queries": sum(v["queries"] for v in out.values()),
+        "ms": sum(v["ms"] for v in out.values()),
+    }
+    return out
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -805,6 +892,13 @@ def report(r: dict, args) -> list[tuple[str, bool | None, str]]:
             f"| {name} | {small[name]['cold_queries']} | {full[name]['cold_queries']} "
             f"| {small[name]['warm_queries']} | {full[name]['warm_queries']} |"
         )
+    steps = full.get(CHECKOUT_STEPS)
+    if steps:
+        print()
+        print("| guest checkout step, in-process (DEBUG on, median) | SQL queries | ms |")
+        print("|---|---|---|")
+        for name, figures in steps.items():
+            print(f"| {name} | {figures['queries']:.0f} | {figures['ms']:.1f} |")
     if "scale" in r:
         print()
         print(
@@ -1039,7 +1133,13 @@ def main() -> None:
         )
         for key in ("category", "product"):
             full_pages[key] = pages[key]
-        r["queries"]["full"] = inprocess(ours, full_pages, debug=True, repeat=3)
+        r["queries"]["full"] = inprocess(
+            ours,
+            full_pages,
+            debug=True,
+            repeat=3,
+            checkout=checkout_products(ours.url, count=CHECKOUT_INPROCESS_BASKETS),
+        )
         r["pages"] = list(pages)
 
         t = time.monotonic()

@@ -34,8 +34,16 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_select_related = ("merchant",)
     inlines = (ImportJobEventInline,)
 
+    # The uploaded file is in private storage, which has no URL: the admin's read-only display of
+    # a FileField links to its URL and failed with a 500. Show its name instead.
+    exclude = ("file",)
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in ImportJob._meta.fields]
+        return ["file_name" if f.name == "file" else f.name for f in ImportJob._meta.fields]
+
+    @admin.display(description=ImportJob._meta.get_field("file").verbose_name)
+    def file_name(self, obj: ImportJob) -> str:
+        return obj.file.name
 
     def has_add_permission(self, request):
         return False

@@ -6,12 +6,20 @@ import zipfile
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from catalogue_imports.parsing import FORMATS, XLSX_MAGIC
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the default of settings.CATALOGUE_IMPORT_MAX_BYTES
+
+
+def import_max_bytes() -> int:
+    """The largest catalogue file accepted: ``settings.CATALOGUE_IMPORT_MAX_BYTES``."""
+    return int(getattr(settings, "CATALOGUE_IMPORT_MAX_BYTES", MAX_UPLOAD_BYTES))
+
+
 _XLSX_PARTS = {"[Content_Types].xml", "xl/workbook.xml"}
 
 
@@ -69,6 +77,9 @@ class ImportUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.merchants = list(merchants)
         self.fields["merchant"].queryset = merchants
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8, comma or semicolon) or Excel .xlsx, at most %(limit)s."
+        ) % {"limit": filesizeformat(import_max_bytes())}
         if len(self.merchants) == 1:
             # Staff of one merchant import for it; there is nothing to choose.
             del self.fields["merchant"]
@@ -86,10 +97,10 @@ class ImportUploadForm(forms.Form):
             raise forms.ValidationError(
                 _("%(name)s is neither a .csv nor an .xlsx file."), params={"name": name}
             )
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > import_max_bytes():
             raise forms.ValidationError(
                 _("%(name)s is larger than %(limit)s, the largest file accepted."),
-                params={"name": name, "limit": filesizeformat(MAX_UPLOAD_BYTES)},
+                params={"name": name, "limit": filesizeformat(import_max_bytes())},
             )
         if suffix == ".xlsx":
             _check_xlsx(upload)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -102,3 +103,43 @@ class ImportJobProgressView(MerchantStaffRequiredMixin, View):
 
 
 import_job_progress = ImportJobProgressView.as_view()
+
+
+_FILE_TYPES = {
+    ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ImportJobFileView(LoginRequiredMixin, View):
+    """The uploaded catalogue file of a job: to the staff of its merchant and to platform admins;
+    404 to other merchants' staff (the job's existence is not revealed), 403 to everyone else,
+    as the other import pages. Sent as a download under its original name, with ``nosniff``, no
+    caching and a sandboxing CSP."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.user.is_superuser:
+            jobs = ImportJob.objects.all()
+        elif merchants_staffed_by(user=request.user).exists():
+            jobs = import_jobs_visible_to(user=request.user)
+        else:
+            raise PermissionDenied("Only merchant staff and admins download catalogue files.")
+        job = get_object_or_404(jobs, pk=pk)
+        suffix = PurePath(job.file.name).suffix.lower()
+        try:
+            handle = job.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        response = FileResponse(
+            handle,
+            content_type=_FILE_TYPES.get(suffix, "application/octet-stream"),
+            as_attachment=True,
+            filename=job.original_filename or f"catalogue-import-{job.pk}{suffix}",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+
+import_job_file = ImportJobFileView.as_view()

@@ -15,6 +15,7 @@ from merchants.services import ApplicationDetails
 from merchants.validators import (
     iban_normalise,
     licence_scan_check,
+    licence_scan_max_bytes,
     national_id_normalise,
     phone_normalise,
     validate_iban,
@@ -34,7 +35,6 @@ class MerchantApplicationForm(forms.ModelForm):
 
     licence_scan = forms.FileField(
         label=_("Licence scan"),
-        help_text=_("PDF, JPEG or PNG, at most 5 MB."),
         # Not ClearableFileInput: it would link the stored scan, which has no public URL.
         widget=forms.FileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
@@ -79,11 +79,15 @@ class MerchantApplicationForm(forms.ModelForm):
             }
             if name == "categories":
                 field.error_messages["required"] = _("Main categories: choose at least one.")
+        limit_mb = f"{licence_scan_max_bytes() / (1024 * 1024):g}"
+        self.fields["licence_scan"].help_text = _("PDF, JPEG or PNG, at most %(limit)s MB.") % {
+            "limit": limit_mb
+        }
         if self.instance.pk:
             self.fields["licence_scan"].required = False
             self.fields["licence_scan"].help_text = _(
-                "Leave empty to keep the scan you sent; PDF, JPEG or PNG, at most 5 MB."
-            )
+                "Leave empty to keep the scan you sent; PDF, JPEG or PNG, at most %(limit)s MB."
+            ) % {"limit": limit_mb}
         self.licence_content_type: str | None = None
 
     def clean_national_id(self) -> str:

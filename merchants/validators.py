@@ -13,6 +13,7 @@ import re
 from typing import IO, Final
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -158,6 +159,11 @@ _MAGIC: Final = (
 )
 
 
+def licence_scan_max_bytes() -> int:
+    """The largest licence scan accepted: ``settings.LICENCE_SCAN_MAX_BYTES`` (5 MB by default)."""
+    return int(getattr(settings, "LICENCE_SCAN_MAX_BYTES", LICENCE_MAX_BYTES))
+
+
 def content_type_sniff(head: bytes) -> str | None:
     """The content type the first bytes of a file announce, among those accepted, or None."""
     for magic, content_type in _MAGIC:
@@ -170,7 +176,7 @@ def licence_scan_check(file: IO[bytes], *, size: int | None = None) -> str:
     """Check an uploaded licence scan; return its content type, sniffed from its first bytes.
 
     The name and the browser's declared type are ignored: a renamed ``.exe`` stays refused.
-    Raises ``ValidationError`` (naming the field) when larger than ``LICENCE_MAX_BYTES`` or not a
+    Raises ``ValidationError`` (naming the field) when larger than ``LICENCE_SCAN_MAX_BYTES`` or not a
     PDF, JPEG or PNG. Reads only the first bytes and rewinds the file.
     """
     if size is None:
@@ -178,11 +184,12 @@ def licence_scan_check(file: IO[bytes], *, size: int | None = None) -> str:
     if size is None:
         file.seek(0, 2)
         size = file.tell()
-    if size > LICENCE_MAX_BYTES:
+    limit = licence_scan_max_bytes()
+    if size > limit:
         raise ValidationError(
-            _("Licence scan must be at most 5 MB; this file is %(size).1f MB."),
+            _("Licence scan must be at most %(limit)s MB; this file is %(size).1f MB."),
             code="licence_too_large",
-            params={"size": size / (1024 * 1024)},
+            params={"limit": f"{limit / (1024 * 1024):g}", "size": size / (1024 * 1024)},
         )
     file.seek(0)
     head = file.read(16)

@@ -5,11 +5,22 @@ whole session, shared by every test folder (registered in tests/conftest.py; a s
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+#: test-artifacts/ at the project root, which CI keeps (``.ci/run`` writes its junit report there).
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+
+
+def screenshots_dir(request) -> Path:
+    """test-artifacts/screenshots/<test>/ for this test (parameters kept, unsafe characters dropped)."""
+    name = re.sub(r"[^\w.\-\[\]]+", "_", request.node.name)
+    folder = SCREENSHOTS / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -49,21 +60,20 @@ def page(browser, request):
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-final.png"), full_page=True)
+    page.screenshot(path=str(screenshots_dir(request) / "99-final.png"), full_page=True)
     context.close()
 
 
 @pytest.fixture
-def shot(page, request):
-    """Save a numbered screenshot of the current page under test-artifacts/screenshots."""
-    counter = iter(range(1, 100))
+def shot(request):
+    """Save a numbered screenshot of the test's ``page`` (or of ``tab``, another page the test
+    opened) as test-artifacts/screenshots/<test>/<NN>-<step>.png."""
+    counter = iter(range(1, 99))
 
-    def take(step: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(
-            path=str(SCREENSHOTS / f"{request.node.name}-{next(counter):02d}-{step}.png"),
-            full_page=True,
+    def take(step: str, tab=None) -> None:
+        # ``page`` only when asked for, so a test with its own tabs opens no extra browser context.
+        (tab or request.getfixturevalue("page")).screenshot(
+            path=str(screenshots_dir(request) / f"{next(counter):02d}-{step}.png"), full_page=True
         )
 
     return take

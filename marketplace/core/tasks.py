@@ -1,7 +1,10 @@
 """Queueing discipline and the platform's own periodic tasks.
 
-Work is queued only once the transaction that asked for it has committed, so a rolled-back request
-queues nothing and a worker never looks for rows that do not exist yet.
+Work is queued through a transactional outbox (``outbox/``): the task call is written to
+PostgreSQL in the caller's transaction and handed to the broker once that transaction has
+committed. A rolled-back request queues nothing, a worker never looks for rows that do not exist
+yet, and a broker outage loses nothing: ``manage.py outbox_relay`` publishes what could not be
+published at commit time. Delivery is at-least-once, so every task queued here must be idempotent.
 """
 
 from __future__ import annotations
@@ -9,16 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, shared_task
-from django.db import transaction
 
 
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Queue ``task`` with ``args``/``kwargs`` when the current transaction commits.
+    """Queue ``task`` with ``args``/``kwargs`` once the current transaction commits.
 
-    Outside a transaction it queues at once. Nothing is queued if the transaction rolls back.
-    Arguments must be JSON-serialisable (ids, not objects).
+    Inserts one ``outbox.OutboxMessage`` row in the caller's transaction (nothing is kept if it
+    rolls back) and, after commit, publishes it with a short broker timeout and marks it sent.
+    If the broker is unreachable the commit still succeeds and the row stays pending until the
+    relay publishes it. Outside a transaction the row is written and published at once.
+    Arguments must be JSON-serialisable (ids, not objects): ``TypeError`` otherwise, before commit.
+    The task may run more than once (at-least-once delivery) and must be idempotent.
     """
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+    from outbox.services import outbox_message_create, outbox_message_publish_on_commit
+
+    message = outbox_message_create(task_name=task.name, args=list(args), kwargs=dict(kwargs))
+    outbox_message_publish_on_commit(message=message)
 
 
 @shared_task(name="core.stock_alerts_send", ignore_result=True)

@@ -377,6 +377,20 @@ def _users_load(result: DemoLoadResult, *, password: str, partners: dict[str, An
         result.record("users", outcome)
 
 
+def _staff_otp_load(result: DemoLoadResult) -> None:
+    """Privileged demo users get the published demo TOTP key (accounts_security.demo_otp), so
+    `make demo-otp` prints the code that gets them past the second factor."""
+    from accounts_security.access import user_requires_otp
+    from accounts_security.demo_otp import demo_otp_devices_ensure
+
+    users = User.objects.filter(email__in=[u.email for u in data.USERS]).order_by("pk")
+    staff = [user for user in users if user_requires_otp(user)]
+    created, updated = demo_otp_devices_ensure(users=staff)
+    result.record("staff OTP devices", CREATED, created)
+    result.record("staff OTP devices", UPDATED, updated)
+    result.record("staff OTP devices", UNCHANGED, len(staff) - created - updated)
+
+
 def demo_load(*, password: str) -> DemoLoadResult:
     """Load (or bring up to date) the whole demo data set in one transaction.
 
@@ -408,6 +422,7 @@ def demo_load(*, password: str) -> DemoLoadResult:
             result, product_class=product_class, categories=categories, partners=partners
         )
         _users_load(result, password=password, partners=partners)
+        _staff_otp_load(result)
         fee_rules_load(result, categories=categories, partners=partners)
         currency_rates_load(result)
     # Orders go through checkout, payments and settlement services, each with its own transactions.

@@ -18,7 +18,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
     "modeltranslation",  # before admin, as its docs require
-    "django.contrib.admin",
+    # Django's admin as an OTPAdminSite (accounts_security.admin_site): staff verify a second factor.
+    "accounts_security.admin_apps.MarketplaceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,12 +86,16 @@ INSTALLED_APPS = [
     "settlement",
     "reconciliation",
     "finance",
+    # Oscar's product view, basket and purchase counters, counted in Redis (after Oscar's analytics).
+    "product_stats",
 ]
 
 SITE_ID = 1
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage answers 503 + Retry-After instead of 500 (marketplace/core/errors.py).
+    "marketplace.core.errors.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,6 +147,8 @@ CACHES = {
 }
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username+IP is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -271,6 +278,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "payments-reconcile-orphans": {"task": "payments.reconcile_orphans", "schedule": 5 * 60},
     # Abandoned 3-D Secure and unanswered authorisations: expire, reopen the basket.
     "payments-expire-stale": {"task": "payments.expire_stale", "schedule": 5 * 60},
+    # Product views, basket additions and purchases counted in Redis into Oscar's ProductRecord.
+    "product-stats-flush": {"task": "product_stats.counters_flush", "schedule": 60},
 }
 
 LOGGING = {
@@ -393,6 +402,15 @@ TEMPLATES[0]["OPTIONS"]["context_processors"] += [
     "i18n.context_processors.language",  # after Oscar's metadata: overrides its switcher `next`
     "currencies.context_processors.display_currency",
 ]
+# Oscar's {% load currency_filters %} with Persian digits under Persian (i18n/templatetags).
+TEMPLATES[0]["OPTIONS"].setdefault("libraries", {})["currency_filters"] = (
+    "i18n.templatetags.currency_filters"
+)
+# Django's `date` and `time` filters, and plain {{ date }} (i18n.apps), Jalali under Persian in
+# every template, Oscar's included (i18n/dateformat.py); after Django's builtins, so ours win.
+TEMPLATES[0]["OPTIONS"].setdefault("builtins", []).append("i18n.templatetags.jalali_builtins")
+# Oscar's classes replaced without forking their app (marketplace/oscar_apps/class_loader.py).
+OSCAR_DYNAMIC_CLASS_LOADER = "marketplace.oscar_apps.class_loader.class_loader"
 # Prices are charged in OSCAR_DEFAULT_CURRENCY; buyers may also see them, approximately, in one
 # of these (plus Toman when the marketplace currency is IRR), from currencies.ExchangeRate.
 DISPLAY_CURRENCIES = env.list(
@@ -409,4 +427,106 @@ CURRENCY_RATES_TIMEOUT_SECONDS = env.float("CURRENCY_RATES_TIMEOUT_SECONDS", def
 CELERY_BEAT_SCHEDULE["currencies-rates-refresh"] = {
     "task": "currencies.rates_refresh",
     "schedule": env.int("CURRENCY_RATES_REFRESH_MINUTES", default=60) * 60,
+}
+
+# --- Security (accounts_security/; issue #8) -------------------------------------------------
+# `manage.py check --fail-level WARNING` (and `--deploy` under production settings) runs clean.
+# Silenced checks, and why:
+SILENCED_SYSTEM_CHECKS = [
+    # "currency_filters" is registered twice on purpose: i18n.templatetags.currency_filters
+    # replaces Oscar's (Persian digits), see that module's docstring.
+    "templates.W003",
+]
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "accounts_security",
+    "django.forms",  # Django's widget templates, for the TemplatesSetting renderer
+]
+# Widgets render through TEMPLATES, so templates/ can override Oscar's widget templates (the image
+# widget's inline handlers, which the CSP forbids).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+_auth_index = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+MIDDLEWARE[_auth_index + 1 : _auth_index + 1] = [
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    # Privileged staff without a verified second factor → verify or enrol (accounts_security).
+    "accounts_security.middleware.StaffOTPRequiredMiddleware",
+]
+MIDDLEWARE += [
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "accounts_security.csp.MarketplaceCSPMiddleware",
+    # Last, as django-axes requires: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+# Superusers and the Customs officers / Municipal finance / Municipal staff groups must verify a
+# TOTP code (or a backup token) before /admin/, /dashboard/, /finance/, /customs/ and
+# /merchants/review/. Merchant staff may enrol a device but are not required to.
+STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=True)
+OTP_TOTP_ISSUER = OSCAR_SHOP_NAME
+# Backup tokens shown once at enrolment.
+STAFF_OTP_BACKUP_TOKENS = 10
+
+# django-axes: lock a username from one IP address out after AXES_FAILURE_LIMIT failed logins,
+# for AXES_COOLOFF_MINUTES; a successful login resets the count.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+from datetime import timedelta as _timedelta  # noqa: E402
+
+AXES_COOLOFF_TIME = _timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts_security.lockout.lockout_response"
+# Oscar's login form posts "login-username" (an email); the backends receive it as `username`.
+AXES_USERNAME_FORM_FIELD = "username"
+# The client's address: REMOTE_ADDR, or behind N trusted reverse proxies the Nth address from
+# the right of X-Forwarded-For (accounts_security.lockout.client_ip).
+SECURITY_TRUSTED_PROXY_COUNT = env.int("SECURITY_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts_security.lockout.client_ip"
+AXES_VERBOSE = False
+
+# Uploads: the largest licence scan (merchant applications) and catalogue import file accepted.
+LICENCE_SCAN_MAX_BYTES = env.int("LICENCE_SCAN_MAX_BYTES", default=5 * 1024 * 1024)
+CATALOGUE_IMPORT_MAX_BYTES = env.int("CATALOGUE_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# --- Transactional outbox (outbox/; issue #8) -------------------------------------------------
+# enqueue_on_commit writes each queued task to outbox.OutboxMessage in the caller's transaction
+# and publishes it right after commit; what cannot be published (Redis down) is published later by
+# `manage.py outbox_relay` (Procfile `relay`). At-least-once: tasks must be idempotent.
+INSTALLED_APPS += ["outbox"]
+# Broker connect/publish timeout for outbox publishes (the request path): a dead Redis costs at
+# most this long, once; later requests skip the broker for OUTBOX_FAST_PATH_COOLDOWN_SECONDS.
+OUTBOX_BROKER_CONNECT_TIMEOUT = env.float("OUTBOX_BROKER_CONNECT_TIMEOUT", default=1.0)
+OUTBOX_FAST_PATH_COOLDOWN_SECONDS = env.float("OUTBOX_FAST_PATH_COOLDOWN_SECONDS", default=5.0)
+# The relay leaves a new row to the request's own publish for this long before taking it over.
+OUTBOX_RELAY_GRACE_SECONDS = env.float("OUTBOX_RELAY_GRACE_SECONDS", default=10.0)
+OUTBOX_RELAY_MAX_BACKOFF_SECONDS = env.int("OUTBOX_RELAY_MAX_BACKOFF_SECONDS", default=60)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
+
+# Content-Security-Policy (django-csp 4): our own origin only; inline <script> blocks carry the
+# per-request nonce (`nonce="{{ request.csp_nonce }}"`), so no 'unsafe-inline' for scripts. Oscar's
+# few inline onclick="" handlers are replaced by listeners in static/security/csp-actions.js.
+# style-src keeps 'unsafe-inline': Oscar's and our templates use style="" attributes (progress
+# bars, widths), and TinyMCE and Bootstrap's JS set inline styles; styles cannot run code.
+# Stripe's origins are added while Stripe is the gateway (accounts_security.csp).
+from csp.constants import NONCE as _CSP_NONCE  # noqa: E402
+from csp.constants import NONE as _CSP_NONE  # noqa: E402
+from csp.constants import SELF as _CSP_SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_CSP_SELF],
+        "script-src": [_CSP_SELF, _CSP_NONCE],
+        "style-src": [_CSP_SELF, "'unsafe-inline'"],
+        "img-src": [_CSP_SELF, "data:"],
+        "font-src": [_CSP_SELF, "data:"],
+        "connect-src": [_CSP_SELF],
+        "frame-src": [_CSP_SELF],
+        "object-src": [_CSP_NONE],
+        "base-uri": [_CSP_SELF],
+        "frame-ancestors": [_CSP_NONE],
+    }
 }

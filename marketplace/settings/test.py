@@ -12,3 +12,7 @@ CACHES["default"]["KEY_PREFIX"] = f"test-{env.str('PYTEST_XDIST_WORKER', default
 CELERY_TASK_ALWAYS_EAGER = False
 # Behaviour tests assert English text; tests/i18n checks the Persian default (LANGUAGE_CODE="fa").
 LANGUAGE_CODE = "en"
+# Security features that would get in the way of every other test; tests/security turns each on
+# with the `settings` fixture.
+STAFF_OTP_REQUIRED = False
+AXES_ENABLED = False

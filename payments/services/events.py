@@ -7,14 +7,16 @@ end in the processor's current state and change nothing once we are there.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from marketplace.core.tasks import enqueue_on_commit
+from outbox.models import OutboxMessage
+from outbox.services import outbox_message_insert_sql, outbox_message_publish_on_commit
 from payments.exceptions import EventNotMatched
 from payments.gateways import gateway_by_name
 from payments.interface import PAYMENT_EVENT_TYPES
@@ -29,36 +31,73 @@ def provider_event_ingest(
 ) -> tuple[ProviderEvent, bool]:
     """Verify an incoming event on its raw body and store it under (provider, event id).
 
-    Returns the stored row and whether it is new; a new one is queued for
-    ``provider_event_process`` once stored. A duplicate delivery is a no-op. Raises
-    ``InvalidRequest`` (bad signature, stale timestamp, malformed body: nothing stored, nothing
-    queued) and ``ImproperlyConfigured`` for a provider that is not configured.
+    Returns the stored row and whether it is new; a new one is queued (through the outbox) for
+    ``provider_event_process``. A duplicate delivery stores and queues nothing; the row returned
+    for it carries the event's fields and the stored id, not its processing state (call
+    ``refresh_from_db()`` for that). Raises ``InvalidRequest`` (bad signature, stale timestamp,
+    malformed body: nothing stored, nothing queued) and ``ImproperlyConfigured`` for a provider
+    that is not configured.
+
+    The hot path of webhook intake: the event and its outbox message are written by one
+    statement (``INSERT ... ON CONFLICT DO NOTHING``, atomic even in autocommit), so a new event
+    costs one round trip plus the publish, and a duplicate one round trip.
     """
     gateway = gateway_by_name(provider)
     event = gateway.event_verify(body=body, headers=headers)
-    with transaction.atomic():
-        existing = ProviderEvent.objects.filter(
-            provider=event.provider, event_id=event.event_id
-        ).first()
-        if existing is not None:
-            return existing, False
-        try:
-            with transaction.atomic():
-                row = ProviderEvent.objects.create(
-                    provider=event.provider,
-                    event_id=event.event_id,
-                    type=event.type,
-                    object_id=event.object_id,
-                    occurred_at=event.occurred_at,
-                    payload=dict(event.payload),
-                )
-        except IntegrityError:
-            return ProviderEvent.objects.get(
-                provider=event.provider, event_id=event.event_id
-            ), False
-        from payments.tasks import provider_event_process
+    row = ProviderEvent(
+        provider=event.provider,
+        event_id=event.event_id,
+        type=event.type,
+        object_id=event.object_id,
+        occurred_at=event.occurred_at,
+        payload=dict(event.payload),
+        received_at=timezone.now(),
+    )
+    from payments.tasks import provider_event_process
 
-        enqueue_on_commit(provider_event_process, row.pk)
+    outbox_sql, outbox_params = outbox_message_insert_sql(
+        task_name=provider_event_process.name,
+        args_sql="jsonb_build_array(event.id)",
+        source="event",
+    )
+    table = ProviderEvent._meta.db_table
+    # Table names come from the models and values go as parameters.
+    sql = (
+        f"WITH event AS (INSERT INTO {table} (provider, event_id, type, object_id, occurred_at, "  # noqa: S608
+        "payload, received_at, attempts, last_error) VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, "
+        "0, '') ON CONFLICT (provider, event_id) DO NOTHING RETURNING id), "
+        f"message AS ({outbox_sql}) "
+        "SELECT event.id, message.id FROM event, message "
+        f"UNION ALL SELECT existing.id, NULL FROM {table} existing "
+        "WHERE existing.provider = %s AND existing.event_id = %s "
+        "AND NOT EXISTS (SELECT 1 FROM event)"
+    )
+    params = [
+        row.provider,
+        row.event_id,
+        row.type,
+        row.object_id,
+        row.occurred_at,
+        json.dumps(row.payload),
+        row.received_at,
+        *outbox_params,
+        row.provider,
+        row.event_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        # Inserted by a concurrent delivery that committed after this statement's snapshot.
+        return ProviderEvent.objects.get(provider=row.provider, event_id=row.event_id), False
+    row.pk, message_id = found
+    if message_id is None:
+        return row, False
+    outbox_message_publish_on_commit(
+        message=OutboxMessage(
+            pk=message_id, task_name=provider_event_process.name, args=[row.pk], kwargs={}
+        )
+    )
     return row, True
 
 

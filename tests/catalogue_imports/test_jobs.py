@@ -38,7 +38,9 @@ def test_creating_a_job_stores_the_file_privately_and_queues_the_task_on_commit(
 ):
     queued = []
     monkeypatch.setattr(
-        import_job_run_task, "apply_async", lambda args, kwargs: queued.append(args)
+        import_job_run_task,
+        "apply_async",
+        lambda args, kwargs, **options: queued.append(tuple(args)),
     )
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

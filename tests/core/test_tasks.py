@@ -1,4 +1,5 @@
-"""Tasks are queued on commit and run by a real worker; a rollback queues nothing."""
+"""Tasks are queued on commit (through the outbox) and run by a real worker; a rollback queues
+nothing and leaves no outbox row."""
 
 import time
 import uuid
@@ -10,6 +11,7 @@ from django.db import transaction
 
 from marketplace.celery import app
 from marketplace.core.tasks import enqueue_on_commit
+from outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +41,7 @@ def test_a_task_queued_in_a_committed_transaction_runs_on_the_worker(celery_work
         assert client.get(key) is None
 
     assert _wait_for(client, key, 10) == b"done"
+    assert OutboxMessage.objects.get().sent_at is not None
 
 
 def test_a_rolled_back_transaction_queues_nothing():
@@ -52,3 +55,4 @@ def test_a_rolled_back_transaction_queues_nothing():
 
     assert client.llen("celery") == queued_before
     assert client.get(key) is None
+    assert not OutboxMessage.objects.exists()

@@ -34,6 +34,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.sites.models import Site
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
@@ -185,6 +186,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "/dashboard/imports/":                                                ("",                                           "200    200    403    403    403    login  403"),
     "/dashboard/imports/<int:pk>/":                                       ("pk=import_job_{m}",                          "200    404    403    403    403    login  403"),
     "/dashboard/imports/<int:pk>/progress/":                              ("pk=import_job_{m}",                          "200    404    403    403    403    login  403"),
+    # the uploaded file itself: also to admins (accounts_security / issue #8)
+    "/dashboard/imports/<int:pk>/file/":                                  ("pk=import_job_{m}",                          "200    404    403    403    403    login  200"),
     # merchant-facing pages (merchants.urls): applying, municipal review, licence scans, public page
     "/merchants/apply/":                                                  ("",                                           "200    200    200    200    200    login  200"),
     "/merchants/review/":                                                 ("",                                           "403    403    200    403    403    login  200"),
@@ -380,7 +383,10 @@ def world_build() -> World:
     }  # fmt: skip
     import_jobs = {
         m: ImportJob.objects.create(
-            merchant=merchant, file=f"imports/{name}", original_filename=name, created_by=staff
+            merchant=merchant,
+            file=SimpleUploadedFile(name, b"sku,title\n"),  # a real file: its page serves it
+            original_filename=name,
+            created_by=staff,
         )
         for m, merchant, staff, name in (
             ("a", merchant_a, staff_a, "novin-prices.csv"),

@@ -1,17 +1,29 @@
-"""Cached storefront pages: the content version they are keyed by, and the page cache itself.
+"""Cached storefront pages: the content versions they are checked against, and the page cache.
 
-**Content version.** PostgreSQL stamps ``catalogue_content_version`` in the same transaction as
-every write to a table the storefront shows (catalogue migration 0035: products, categories,
-images, attributes, recommendations, stock records, partners, merchants, reviews; ORM saves,
-``queryset.update()``, bulk imports and raw SQL alike). ``content_versions()`` reads the stamps,
-one query per request: a reader sees a new version exactly when it can see the rows written with
-it, so a page rendered from older rows is never stored under a newer version, and a price, stock
-or merchant change shows on the next request.
+**Content versions.** PostgreSQL stamps versions in the same transaction as every write to a
+table the storefront shows (ORM saves, ``queryset.update()``, bulk imports and raw SQL alike), so
+a reader sees a new stamp exactly when it can see the rows written with it:
+
+- per product (``catalogue_product_version``, catalogue migration 0036): any write to the product
+  row or to its stock records, images, categories, attribute values, options, recommendations or
+  reviews (a variant's also stamps its parent);
+- ``listing``: the same writes, except an update of stock records that changes nothing but stock
+  (what a checkout does): what the listings hold and their order may have changed;
+- ``catalogue`` (migration 0035): everything else the pages show (categories, partners, merchants,
+  product classes, options, attributes); ``category``: the category tree, for the menus.
+
+A stored page records the versions it was rendered under and the stamps of the products it shows
+(``page_products_add``), read in one snapshot with the rows it was rendered from; it is served
+only while they are all current (one query), so a price, stock, title, category or merchant
+change shows on the next request, while a checkout re-renders only the pages showing the
+products whose stock it took.
 
 **Page cache.** Catalogue, category, search and product pages are cached whole in Redis for
 anonymous visitors with no pending messages (``page_serve``), under a key of the path, the query
-string, the language, the currency, the host and the catalogue version. The parts that differ
-between visitors are kept out of the stored page and filled in on every request:
+string, the language, the currency, the buyer's display currency and its rate
+(``currencies.selectors.display_cache_token``: approximate prices) and the host, checked against
+the content versions above. The parts that differ between visitors are kept out of the stored page and filled in on
+every request:
 
 - the CSRF token (the visitor's own, from ``get_token``, which also sets their CSRF cookie),
 - the ``<meta name="created">`` time that Oscar's base template prints with ``{% now %}``,
@@ -39,7 +51,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template import defaultfilters, loader
@@ -47,10 +59,12 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from redis.exceptions import RedisError
 
+from currencies.selectors import display_cache_token
+
 logger = logging.getLogger(__name__)
 
 PAGE_CACHE_SECONDS = 10 * 60
-PAGE_KEY_VERSION = "v1"
+PAGE_KEY_VERSION = "v3"
 
 _VERSIONS_SQL = "SELECT kind, stamp FROM catalogue_content_version ORDER BY id"
 
@@ -73,6 +87,69 @@ def content_versions(request: HttpRequest | None = None) -> dict[str, str]:
     if request is not None:
         request._content_versions = versions
     return versions
+
+
+_PRODUCT_STAMPS_SQL = (
+    "SELECT product_id, stamp FROM catalogue_product_version WHERE product_id = ANY(%s)"
+)
+# the versions as ``content_versions`` reads them (in id order), and the product stamps
+_CHECK_SQL = (
+    "SELECT kind, stamp, id FROM catalogue_content_version UNION ALL "
+    "SELECT 'product:' || product_id, stamp, 0 FROM catalogue_product_version "
+    "WHERE product_id = ANY(%s) ORDER BY 3"
+)
+
+
+def product_stamps(product_ids) -> dict[str, str]:
+    """The content stamp of each product in ``product_ids`` (``""`` for one never written since
+    catalogue migration 0036), as ``{"<id>": "<stamp>"}``. One query. Read-only."""
+    ids = sorted({int(pk) for pk in product_ids})
+    stamps = dict.fromkeys(map(str, ids), "")
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_PRODUCT_STAMPS_SQL, [ids])
+            for product_id, stamp in cursor.fetchall():
+                stamps[str(product_id)] = str(stamp)
+    return stamps
+
+
+def page_products_add(request: HttpRequest | None, product_ids) -> None:
+    """Note that the page being rendered for ``request`` shows the products ``product_ids``: it
+    is stored with their stamps and served only while they are unchanged. Product cards
+    (``render_product_cached``) and the product page call this."""
+    shown = getattr(request, "_page_products", None)
+    if shown is not None:
+        shown.update(int(pk) for pk in product_ids if pk is not None)
+
+
+def _current(entry: dict) -> bool:
+    """Whether a stored page is still what rendering it now would show: every version it was
+    rendered under and every product stamp it recorded unchanged. One query."""
+    products = entry.get("products", {})
+    with connection.cursor() as cursor:
+        cursor.execute(_CHECK_SQL, [[int(pk) for pk in products]])
+        rows = cursor.fetchall()
+    stamps: dict[str, list[str]] = {}
+    for kind, stamp, _id in rows:
+        stamps.setdefault(kind, []).append(str(stamp))
+    versions = {kind: ".".join(values) for kind, values in stamps.items()}
+    if any(versions.get(kind, "") != value for kind, value in entry["versions"].items()):
+        return False
+    return all(versions.get(f"product:{pk}", "") == stamp for pk, stamp in products.items())
+
+
+@contextlib.contextmanager
+def _one_snapshot():
+    """Run the block's queries in one snapshot (a REPEATABLE READ transaction), so the versions
+    and product stamps read after rendering belong to the rows the page was rendered from. Inside
+    a caller's transaction its snapshot rules instead."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
 def category_tree_version(request: HttpRequest | None = None) -> str:
@@ -125,6 +202,8 @@ FRAGMENTS: dict[str, Fragment] = {
 _HOLE = "\x00"
 _CSRF_HOLE = f"{_HOLE}csrf{_HOLE}"
 _NOW_HOLE = f"{_HOLE}now{_HOLE}"
+# The request's Content-Security-Policy nonce (django-csp): each response has its own.
+_NONCE_HOLE = f"{_HOLE}nonce{_HOLE}"
 _FRAGMENT_HOLE = re.compile(f"{_HOLE}fragment:([a-z_]+):([^{_HOLE}]*){_HOLE}")
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Oscar's base.html: <meta name="created" content="{% now "jS M Y h:i" %}" />
@@ -163,7 +242,8 @@ def page_cacheable(request: HttpRequest) -> bool:
 
 
 def page_key(request: HttpRequest, name: str) -> str:
-    """The cache key of the page ``name`` at this URL as an anonymous visitor sees it now."""
+    """The cache key of the page ``name`` at this URL as an anonymous visitor sees it (whether
+    the stored page is still current is checked against the content versions: ``_current``)."""
     signature = repr(
         (
             name,
@@ -171,9 +251,9 @@ def page_key(request: HttpRequest, name: str) -> str:
             sorted(request.GET.lists()),
             translation.get_language(),
             settings.OSCAR_DEFAULT_CURRENCY,
+            display_cache_token(request),  # approximate prices in the buyer's display currency
             request.get_host(),
             request.is_secure(),
-            content_versions(request).get("catalogue", ""),
         )
     )
     digest = hashlib.sha256(signature.encode()).hexdigest()
@@ -190,9 +270,11 @@ def _entry(html: str, captured: dict[str, str], request: HttpRequest) -> dict:
     """What the cache stores of a page rendered for ``request``: the HTML with the visitor's CSRF
     token and the time replaced by holes, and the fragments as they look without cookies."""
     token = _CSRF_INPUT.search(html)
+    nonce = getattr(request, "_csp_nonce", None)
 
     def anonymised(text: str) -> str:
-        return text.replace(token.group(1), _CSRF_HOLE) if token else text
+        text = text.replace(token.group(1), _CSRF_HOLE) if token else text
+        return text.replace(nonce, _NONCE_HOLE) if nonce else text
 
     html = _CREATED.sub(lambda m: m.group(1) + _NOW_HOLE + m.group(3), anonymised(html), count=1)
     fragments = {
@@ -200,7 +282,7 @@ def _entry(html: str, captured: dict[str, str], request: HttpRequest) -> dict:
         for placeholder, output in captured.items()
         if _without_cookies(request, _FRAGMENT_HOLE.fullmatch(placeholder).group(1))
     }
-    return {"html": html, "csrf": token is not None, "fragments": fragments}
+    return {"html": html, "csrf": token is not None, "fragments": fragments, "nonce": bool(nonce)}
 
 
 def _fill(request: HttpRequest, entry: dict) -> str:
@@ -217,7 +299,13 @@ def _fill(request: HttpRequest, entry: dict) -> str:
     html = _FRAGMENT_HOLE.sub(fragment, entry["html"])
     if entry["csrf"]:
         html = html.replace(_CSRF_HOLE, get_token(request))
+    if entry.get("nonce"):
+        html = html.replace(_NONCE_HOLE, str(request.csp_nonce))
     return html.replace(_NOW_HOLE, _now_text())
+
+
+LISTING_VERSIONS = ("catalogue", "listing")
+PRODUCT_VERSIONS = ("catalogue",)
 
 
 def page_serve(
@@ -225,15 +313,19 @@ def page_serve(
     name: str,
     render: Callable[[], HttpResponse],
     *,
+    versions: tuple[str, ...] = LISTING_VERSIONS,
     on_hit: Callable[[HttpResponse], None] | None = None,
 ) -> HttpResponse:
     """Answer ``request`` with the page ``name`` from the cache, else ``render()`` and store it.
 
-    ``render`` is the view's own GET; only its 200 responses are stored. ``on_hit`` runs on a
-    response served from the cache, for what the view does besides rendering (the product page's
-    ``product_viewed`` signal). A page served from the cache is the same HTML as the page
-    rendered, with this visitor's CSRF token, time and fragments. Writes to the cache only; with
-    the cache unreachable the page is rendered, as for a signed-in visitor.
+    ``render`` is the view's own GET; only its 200 responses are stored, with the content
+    ``versions`` it was rendered under (listings: ``catalogue`` and ``listing``; the product page
+    only ``catalogue``) and the stamps of the products it shows, all read in the snapshot it was
+    rendered from. A stored page is served while they are all current (one query), else rendered
+    again. ``on_hit`` runs on a response served from the cache, for what the view does besides
+    rendering (the product page's ``product_viewed`` signal). A page served from the cache is the
+    same HTML as the page rendered, with this visitor's CSRF token, time and fragments. Writes to
+    the cache only; with the cache unreachable the page is rendered, as for a signed-in visitor.
     """
     if not page_cacheable(request):
         return render()
@@ -243,23 +335,32 @@ def page_serve(
     except (RedisError, OSError):  # the page cache is an optimisation: render without it
         logger.warning("page cache unavailable; rendering %s", request.path, exc_info=True)
         return render()
-    if entry is not None:
+    if entry is not None and _current(entry):
         response = HttpResponse(_fill(request, entry))
         if on_hit is not None:
             on_hit(response)
         return response
     request._page_capture = captured = {}
+    request._page_products = shown = set()
     try:
-        response = render()
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
+        with _one_snapshot():
+            request._content_versions = None  # read again, in this snapshot
+            current = content_versions(request)
+            response = render()
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            stamps = product_stamps(shown) if response.status_code == 200 else {}
     finally:
         request._page_capture = None
+        request._page_products = None
     if not captured and response.status_code != 200:
         return response
     html = response.content.decode(response.charset)
     if response.status_code == 200:
+        stored = _entry(html, captured, request)
+        stored["versions"] = {kind: current.get(kind, "") for kind in versions}
+        stored["products"] = stamps
         with contextlib.suppress(RedisError, OSError):
-            cache.set(key, _entry(html, captured, request), PAGE_CACHE_SECONDS)
+            cache.set(key, stored, PAGE_CACHE_SECONDS)
     response.content = _FRAGMENT_HOLE.sub(lambda m: captured[m.group(0)], html)
     return response

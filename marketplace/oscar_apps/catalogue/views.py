@@ -2,14 +2,19 @@
 queries (Oscar renders each of them with ``render_product``, one set of queries per product), served
 from the page cache to anonymous visitors (``caching.py``)."""
 
-from django.db import DatabaseError, connection, transaction
+from django.db.models import Prefetch
 from oscar.apps.catalogue import views
 from oscar.core.loading import get_model
 
-from marketplace.oscar_apps.catalogue.caching import page_serve
+from marketplace.oscar_apps.catalogue.caching import (
+    PRODUCT_VERSIONS,
+    page_products_add,
+    page_serve,
+)
 from marketplace.oscar_apps.search.views import products_with_listing_relations
 
 Product = get_model("catalogue", "Product")
+StockRecord = get_model("partner", "StockRecord")
 
 RECOMMENDATIONS_SHOWN = 6  # what Oscar's detail template shows
 
@@ -24,43 +29,36 @@ def products_in_order(ids: list[int]) -> list:
 class ProductDetailView(views.ProductDetailView):
     def get(self, request, *args, **kwargs):
         """Oscar's product page; for anonymous visitors from the page cache when it holds this
-        URL, still sending ``product_viewed`` (analytics, the recently viewed cookie).
+        URL, still sending ``product_viewed`` (the view counter, the recently viewed cookie).
 
-        A page is stored only as a 200 answer for its exact path, and the key changes with any
-        write to the product, so a hit needs none of Oscar's path or visibility checks again.
+        A page is stored only as a 200 answer for its exact path, and it is served only while
+        the product and every product it shows are unchanged (``caching.page_serve``), so a hit
+        needs none of Oscar's path or visibility checks again, nor the product row: the signal's
+        receivers (``product_stats``' counter in Redis, Oscar's history cookie) read its id only.
         """
 
         def viewed(response):
-            self.send_signal(request, response, self.get_object())
+            self.send_signal(request, response, Product(pk=int(kwargs["pk"])))
 
         return page_serve(
             request,
             "product",
             lambda: super(ProductDetailView, self).get(request, *args, **kwargs),
+            versions=PRODUCT_VERSIONS,
             on_hit=viewed,
         )
 
-    def send_signal(self, request, response, product):
-        """Oscar's ``product_viewed`` (its analytics view counter, the recently viewed cookie),
-        committed without waiting for the disk (``synchronous_commit`` off for that transaction).
-
-        Why: the counter is one ``UPDATE ... SET num_views = num_views + 1`` per view, and each
-        view of a product otherwise waits for a WAL flush while holding the counter's row lock,
-        which made every product page cost a disk flush, one view at a time. Should PostgreSQL
-        crash, the counters may miss the last moment of views; nothing else is written here.
-        Inside a caller's transaction it sends the signal as Oscar does. When the counter's
-        first row is created by two views at once, Oscar's own recovery needs autocommit, so the
-        signal is sent again that way.
-        """
-        if connection.in_atomic_block:
-            return super().send_signal(request, response, product)
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                super().send_signal(request, response, product)
-        except DatabaseError:
-            super().send_signal(request, response, product)
+    def get_queryset(self):
+        """Oscar's product with what its page reads loaded with it: the product class (template
+        choice, stock tracking), the parent, and the stock records with partner and merchant
+        (price, availability, the merchant's trading status), instead of one query per use."""
+        stockrecords = StockRecord.objects.select_related("partner__merchant")
+        return (
+            super()
+            .get_queryset()
+            .select_related("product_class", "parent")
+            .prefetch_related(Prefetch("stockrecords", queryset=stockrecords))
+        )
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -70,4 +68,7 @@ class ProductDetailView(views.ProductDetailView):
             ]
         )
         ctx["recommended_products"] = products_in_order(ids)
+        # the page shows this product (a variant: its parent too) and its recommendations (their
+        # cards add themselves); a stock change of a variant stamps its parent as well
+        page_products_add(self.request, [self.object.pk, self.object.parent_id])
         return ctx

@@ -25,6 +25,7 @@ from oscar.apps.partner import strategy
 from oscar.core.loading import get_class
 
 Unavailable = get_class("partner.availability", "Unavailable")
+PurchaseInfo = strategy.PurchaseInfo
 
 
 class MerchantNotTrading(Unavailable):
@@ -70,8 +71,73 @@ class MerchantTrading:
         return super().availability_policy(product, stockrecord)  # type: ignore[misc]
 
 
-class Default(MerchantTrading, strategy.Default):
-    """Oscar's default strategy, selling only from trading merchants."""
+class BasketLineStockRecord:
+    """Strategy mixin: a basket line is priced and checked against the stock record it was added
+    with (Oscar's basket loads it with the line), not a fresh pick of the product's first one.
+
+    Why: Oscar's ``fetch_for_line`` calls ``fetch_for_product``, which queries the product's
+    stock records again for every line, several times per request (the basket middleware, the
+    quote, each checkout step), and the availability policy then loads each line's product class
+    and merchant one query at a time. Here the line's own stock record is used (the merchant whose
+    goods the buyer chose: Oscar's ``add_product`` stored the record its strategy picked), and the
+    product classes and partners (with their merchants) of every line of the basket are loaded
+    the first time a line is asked about: two queries per request, whatever the basket holds.
+    A line whose stock record is gone, or a parent product's line, goes Oscar's way.
+    """
+
+    def fetch_for_line(self, line: Any, stockrecord: Any = None) -> Any:
+        record = stockrecord
+        if record is None and line.stockrecord_id is not None:
+            record = line.stockrecord
+        product = line.product
+        if record is None or record.product_id != product.pk or product.is_parent:
+            return super().fetch_for_line(line, stockrecord)  # type: ignore[misc]
+        self._basket_relations_load(line)
+        return PurchaseInfo(
+            price=self.pricing_policy(product, record),  # type: ignore[attr-defined]
+            availability=self.availability_policy(product, record),  # type: ignore[attr-defined]
+            stockrecord=record,
+        )
+
+    def _basket_relations_load(self, line: Any) -> None:
+        """Put the product class and the partner (with its merchant) of every loaded line of
+        ``line``'s basket on the line's objects, in two queries, once per basket and request."""
+        basket = line._state.fields_cache.get("basket")
+        if basket is None or getattr(basket, "_lines", None) is None:
+            lines = [line]
+        else:
+            cached = basket._lines._result_cache
+            lines = cached if cached is not None and line in cached else [line]
+        lines = [
+            item
+            for item in lines
+            if not getattr(item, "_strategy_relations_loaded", False)
+            and item.stockrecord_id is not None
+        ]
+        if not lines:
+            return
+        from oscar.core.loading import get_model
+
+        product_classes = get_model("catalogue", "ProductClass").objects.in_bulk(
+            {item.product.product_class_id for item in lines} - {None}
+        )
+        partners = (
+            get_model("partner", "Partner")
+            .objects.select_related("merchant")
+            .in_bulk({item.stockrecord.partner_id for item in lines})
+        )
+        for item in lines:
+            product = item.product
+            if product.product_class_id in product_classes:
+                product.product_class = product_classes[product.product_class_id]
+            if item.stockrecord.partner_id in partners:
+                item.stockrecord.partner = partners[item.stockrecord.partner_id]
+            item._strategy_relations_loaded = True
+
+
+class Default(BasketLineStockRecord, MerchantTrading, strategy.Default):
+    """Oscar's default strategy, selling only from trading merchants, pricing basket lines by
+    their own stock records."""
 
 
 class Selector(strategy.Selector):

@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts_security.demo_otp import demo_otp_secret
 from marketplace.core.roles import CUSTOMS_OFFICER, MUNICIPAL_FINANCE
 from marketplace.demo import data
 from marketplace.demo.services import OUTCOMES, DemoDataError, DemoLoadResult, demo_load
@@ -84,6 +85,10 @@ class Command(BaseCommand):
         for row in [headings, *rows]:
             cells = "  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row))
             self.stdout.write(f"  {cells}".rstrip())
+        self.stdout.write(
+            "\nStaff (admin, finance, customs) then enter a 6-digit code: `make demo-otp` prints "
+            f"it, or add the secret {demo_otp_secret()} to an authenticator app."
+        )
         self.stdout.write("")
 
 

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from oscar.core.loading import get_class
 from oscar.templatetags.product_tags import render_product
 
+from marketplace.oscar_apps.catalogue.caching import page_products_add
 from marketplace.oscar_apps.catalogue.views import products_in_order
 
 CustomerHistoryManager = get_class("customer.history", "CustomerHistoryManager")
@@ -39,8 +40,10 @@ _CSRF_PLACEHOLDER = "\x00csrf\x00"
 
 def _card_key(product, context) -> str:
     """Everything a product card shows, from rows already loaded: a change to the product, its
-    price, stock, images, rating, its merchant's trading status or the language makes a new key, so
-    a cached card can never show a stale price or availability."""
+    price, stock, images, rating, its merchant's trading status, the language or the buyer's display
+    currency and its rate makes a new key, so a cached card can never show a stale price or
+    availability, nor another buyer's approximate price."""
+    from currencies.selectors import display_cache_token
     from merchants.selectors import partner_ids_not_trading
 
     request = context.get("request")
@@ -71,14 +74,18 @@ def _card_key(product, context) -> str:
         (
             product.pk,
             product.date_updated.isoformat(),
+            # shown on the card; read too, as a queryset.update() leaves date_updated alone
+            product.get_title(),
+            product.slug,
             str(product.rating),
             stock,
             images,
             translation.get_language(),
+            display_cache_token(request),
             bool(request and request.user.is_authenticated),
         )
     )
-    return "card:v1:" + hashlib.sha256(signature.encode()).hexdigest()
+    return "card:v2:" + hashlib.sha256(signature.encode()).hexdigest()
 
 
 @register.simple_tag(takes_context=True)
@@ -89,6 +96,15 @@ def render_product_cached(context, product):
     and put back on the way out. Products loaded without their stock records and images prefetched
     are rendered uncached (the key would cost queries).
     """
+    if product:
+        # the page cache serves a page showing this card only while the product is unchanged
+        page_products_add(
+            context.get("request"),
+            [
+                product.pk,
+                *(child.pk for child in getattr(product, "_prefetched_public_children", ())),
+            ],
+        )
     cache_ready = "stockrecords" in getattr(product, "_prefetched_objects_cache", {}) and (
         "images" in product._prefetched_objects_cache
     )

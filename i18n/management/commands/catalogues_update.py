@@ -53,6 +53,20 @@ class Command(BaseCommand):
                     message.flags.discard("fuzzy")
                 with po_path.open("wb") as po:
                     write_po(po, catalogue, width=100, include_previous=False)
+            elif not compile_only:
+                # msgmerge's fuzzy matches are guesses from a different string (often with other
+                # placeholders); a fuzzy entry is never served, so drop the guess: the entry then
+                # shows as untranslated until someone translates it.
+                for message in catalogue:
+                    if message.id and message.fuzzy:
+                        message.string = (
+                            ("",) * len(_strings(message.string))
+                            if isinstance(message.id, tuple | list)
+                            else ""
+                        )
+                        message.flags.discard("fuzzy")
+                with po_path.open("wb") as po:
+                    write_po(po, catalogue, width=100, include_previous=False)
             missing = sum(
                 1
                 for message in catalogue

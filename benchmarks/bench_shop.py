@@ -482,6 +482,11 @@ def wrk(shop: Shop, path: str, *, seconds: int, connections: int, script: str | 
     out = subprocess.run(  # noqa: S603 - wrk with our arguments
         [*command, shop.base + path], capture_output=True, text=True, check=True
     ).stdout
+    return wrk_output_parse(out, status=status.status_code)
+
+
+def wrk_output_parse(out: str, *, status: int) -> Load:
+    """wrk's ``--latency`` report as a ``Load`` (requests/s, p50, p99, errors)."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     p50 = re.search(r"50%\s+([\d.]+\w+)", out)
@@ -499,7 +504,7 @@ def wrk(shop: Shop, path: str, *, seconds: int, connections: int, script: str | 
         p99_ms=_ms(p99.group(1)) if p99 else float("nan"),
         requests=total,
         errors=errors,
-        status=status.status_code,
+        status=status,
     )
 
 

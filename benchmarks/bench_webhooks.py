@@ -408,27 +408,9 @@ def _wrk_post(shop, script: Path, work: Path, args) -> tuple:
 
 
 def _load(out: str):
-    from bench_shop import Load, _ms
+    from bench_shop import wrk_output_parse
 
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    p50 = re.search(r"50%\s+([\d.]+\w+)", out)
-    p99 = re.search(r"99%\s+([\d.]+\w+)", out)
-    errors = 0
-    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        errors += int(match.group(1))
-    if match := re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    ):
-        errors += sum(int(g) for g in match.groups())
-    return Load(
-        rps=rps,
-        p50_ms=_ms(p50.group(1)) if p50 else float("nan"),
-        p99_ms=_ms(p99.group(1)) if p99 else float("nan"),
-        requests=total,
-        errors=errors,
-        status=200,
-    )
+    return wrk_output_parse(out, status=200)
 
 
 if __name__ == "__main__":
